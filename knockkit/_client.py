@@ -1,0 +1,115 @@
+"""The immutable ``Client`` value every endpoint function takes first."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+__all__ = ["DEFAULT_BASE_URL", "Client", "mask_key"]
+
+DEFAULT_BASE_URL = "https://api.knock.app"
+
+
+def mask_key(key: object) -> str:
+    """How an API key is shown anywhere a person might read it: its kind, never its value."""
+    if not isinstance(key, str):
+        return "<unset>"
+    for prefix in ("sk_test_", "sk_live_", "sk_", "pk_test_", "pk_"):
+        if key.startswith(prefix):
+            return f"'{prefix}***'"
+    return "'***'"
+
+
+def _check_api_key(_: Any, __: Any, key: str) -> None:
+    # Messages describe the key but never contain it.
+    if not isinstance(key, str):
+        raise TypeError(f"api_key must be a string, not {type(key).__name__}")
+    if not key:
+        raise ValueError("api_key must not be empty")
+    if key != key.strip() or any(c.isspace() for c in key):
+        raise ValueError("api_key contains whitespace (often a stray newline from a secrets file)")
+    if key.startswith("pk_"):
+        raise ValueError(
+            "api_key is a public key (pk_...); server-side calls need the secret key (sk_...) "
+            "from the Knock dashboard under Developers > API keys"
+        )
+
+
+def _normalize_base_url(url: str) -> str:
+    return _checked_base_url(url)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_base_url(url: object) -> str:
+    if not isinstance(url, str):
+        raise TypeError(f"base_url must be a string, not {type(url).__name__}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"base_url must start with https:// or http://, got {url!r}")
+    if not parts.hostname:
+        raise ValueError(f"base_url must name a host, got {url!r}")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("base_url must not carry a query, a fragment or credentials")
+    return url.rstrip("/")
+
+
+def _check_branch(_: Any, __: Any, branch: object) -> None:
+    if branch is not None and (not isinstance(branch, str) or not branch.strip()):
+        raise ValueError("branch must be a non-empty string or None")
+
+
+def _check_positive(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value!r}")
+
+
+def _check_retries(_: Any, __: Any, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"max_retries must be a whole number >= 0, got {value!r}")
+
+
+def _check_backoff(_: Any, __: Any, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"backoff_factor must be a number >= 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Client:
+    """Everything a request needs, as one immutable value.
+
+    Build it directly (``Client(api_key="sk_...")``) or from a declared instance
+    (``MyKnock.client()``). Vary it with :meth:`evolve`; clients are cheap to create and
+    those with the same ``transport`` (by default, all of them) share connection pools.
+
+    Attributes:
+        api_key: the secret key (``sk_...``). Never shown by ``repr``, ``str`` or errors.
+        base_url: the API's origin, ``https://api.knock.app`` unless overridden.
+        branch: send every request to this Knock branch (``X-Knock-Branch``).
+        timeout: seconds to wait for a response, per attempt.
+        connect_timeout: seconds to wait for a connection, per attempt.
+        max_retries: retries after the first attempt (connection errors, 408, 409, 429, 5xx).
+        backoff_factor: first retry delay in seconds; doubles per retry, capped at 8 s, jittered.
+        max_retry_after: the longest ``Retry-After`` honoured, in seconds.
+        transport: a ``urllib3.PoolManager`` (or ``ProxyManager``) to send through; ``None``
+            uses knockkit's shared, fork-safe pool manager.
+    """
+
+    api_key: str = attrs.field(validator=_check_api_key, repr=mask_key)
+    base_url: str = attrs.field(default=DEFAULT_BASE_URL, converter=_normalize_base_url)
+    branch: str | None = attrs.field(default=None, validator=_check_branch)
+    timeout: float = attrs.field(default=60.0, validator=_check_positive)
+    connect_timeout: float = attrs.field(default=10.0, validator=_check_positive)
+    max_retries: int = attrs.field(default=2, validator=_check_retries)
+    backoff_factor: float = attrs.field(default=0.5, validator=_check_backoff)
+    max_retry_after: float = attrs.field(default=60.0, validator=_check_positive)
+    transport: Any = attrs.field(default=None, eq=False, repr=False)
+
+    def evolve(self, **changes: Any) -> Client:
+        """A copy with some fields changed: ``client.evolve(branch=None, max_retries=5)``."""
+        return attrs.evolve(self, **changes)
+
+
+CLIENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(Client))

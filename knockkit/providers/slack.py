@@ -1,0 +1,91 @@
+"""Slack, through the Slack app connected to a Knock channel.
+
+The Slack access token lives in Knock, on a tenant or another object; name its holder
+with ``tenant="acme"`` or ``access_token_object={"object_id": ..., "collection": ...}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from knockkit._client import Client
+from knockkit._common import json_param
+from knockkit._http import request
+from knockkit.models import AuthCheck, Page, SlackChannel
+
+__all__ = ["access_token_object", "check_auth", "list_channels", "revoke_access"]
+
+
+def access_token_object(tenant: str | None, token_object: Mapping[str, Any] | None) -> str:
+    """The JSON-encoded ``access_token_object`` query value for a tenant or an explicit object."""
+    if (tenant is None) == (token_object is None):
+        raise ValueError("name the token holder with exactly one of tenant= or access_token_object=")
+    if tenant is not None:
+        if not isinstance(tenant, str) or not tenant:
+            raise ValueError("tenant must be a non-empty string")
+        token_object = {"object_id": tenant, "collection": "$tenants"}
+    encoded = json_param("access_token_object", token_object)
+    assert encoded is not None
+    return encoded
+
+
+def check_auth(
+    client: Client,
+    channel_id: str,
+    *,
+    tenant: str | None = None,
+    access_token_object: Mapping[str, Any] | None = None,
+) -> AuthCheck:
+    """Whether the Slack connection works: ``result.connection.ok`` (and ``.reason`` if not)."""
+    query = {"access_token_object": _holder(tenant, access_token_object)}
+    return request(
+        client, "GET", "/v1/providers/slack/{channel_id}/auth_check", channel_id=channel_id,
+        query=query, into=AuthCheck,
+    )  # fmt: skip
+
+
+def list_channels(
+    client: Client,
+    channel_id: str,
+    *,
+    tenant: str | None = None,
+    access_token_object: Mapping[str, Any] | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+    exclude_archived: bool | None = None,
+    types: str | None = None,
+    team_id: str | None = None,
+) -> Page[SlackChannel]:
+    """One page of the workspace's Slack channels; ``Page.next_params`` carries Slack's cursor,
+    so ``knockkit.paginate(slack.list_channels, client, channel_id, tenant=...)`` walks them all.
+
+    ``types`` is Slack's comma-separated list (``"public_channel,private_channel"``).
+    """
+    options = {
+        "cursor": cursor,
+        "limit": limit,
+        "exclude_archived": exclude_archived,
+        "types": types,
+        "team_id": team_id,
+    }
+    query = {"access_token_object": _holder(tenant, access_token_object), "query_options": options}
+    return request(
+        client, "GET", "/v1/providers/slack/{channel_id}/channels", channel_id=channel_id,
+        query=query, into=Page[SlackChannel],
+    )  # fmt: skip
+
+
+def revoke_access(
+    client: Client,
+    channel_id: str,
+    *,
+    tenant: str | None = None,
+    access_token_object: Mapping[str, Any] | None = None,
+) -> None:
+    """Revoke the Slack access token Knock holds for this tenant or object."""
+    query = {"access_token_object": _holder(tenant, access_token_object)}
+    request(client, "PUT", "/v1/providers/slack/{channel_id}/revoke_access", channel_id=channel_id, query=query)
+
+
+_holder = access_token_object

@@ -1,0 +1,333 @@
+"""Users: identify, read, delete and merge them; their preferences, channel data,
+messages, schedules and subscriptions.
+
+Every function takes a :class:`knockkit.Client` first, then ids in URL order::
+
+    users.identify(client, "jhammond", {"name": "John Hammond", "email": "jhammond@ingen.net"})
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from knockkit._client import Client
+from knockkit._common import (
+    MAX_BULK_ITEMS,
+    check_count,
+    check_mapping,
+    check_setting,
+    message_filters,
+    preference_body,
+)
+from knockkit._http import request
+from knockkit.models import (
+    BulkOperation,
+    ChannelData,
+    Message,
+    Page,
+    PreferenceCenterUrl,
+    PreferenceSet,
+    Schedule,
+    Subscription,
+    User,
+)
+
+__all__ = [
+    "bulk_delete",
+    "bulk_identify",
+    "bulk_set_preferences",
+    "create_preference_center_url",
+    "delete",
+    "get",
+    "get_channel_data",
+    "get_preference_center_config",
+    "get_preferences",
+    "identify",
+    "list",
+    "list_messages",
+    "list_preferences",
+    "list_schedules",
+    "list_subscriptions",
+    "merge",
+    "set_categories_preferences",
+    "set_category_preferences",
+    "set_channel_data",
+    "set_channel_type_preferences",
+    "set_channel_types_preferences",
+    "set_preferences",
+    "set_workflow_preferences",
+    "set_workflows_preferences",
+    "unset_channel_data",
+    "unset_preferences",
+]
+
+_USER = "/v1/users/{user_id}"
+_PREFERENCE_SET = "/v1/users/{user_id}/preferences/{id}"
+_CHANNEL_DATA = "/v1/users/{user_id}/channel_data/{channel_id}"
+
+
+def list(
+    client: Client,
+    *,
+    include: Sequence[str] | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    page_size: int | None = None,
+) -> Page[User]:
+    """One page of the environment's users (``include=["preferences"]`` to embed them)."""
+    query = {"include": include, "after": after, "before": before, "page_size": page_size}
+    return request(client, "GET", "/v1/users", query=query, into=Page[User])
+
+
+def get(client: Client, user_id: str) -> User:
+    return request(client, "GET", _USER, user_id=user_id, into=User)
+
+
+def identify(client: Client, user_id: str, properties: Mapping[str, Any] | None = None) -> User:
+    """Create or update a user. Keys Knock does not define are stored as custom properties."""
+    body = check_mapping("properties", properties) if properties is not None else {}
+    return request(client, "PUT", _USER, user_id=user_id, json=body, into=User)
+
+
+def delete(client: Client, user_id: str) -> None:
+    request(client, "DELETE", _USER, user_id=user_id)
+
+
+def merge(client: Client, user_id: str, from_user_id: str) -> User:
+    """Merge ``from_user_id`` into ``user_id``; the merged-from user is deleted."""
+    if not isinstance(from_user_id, str) or not from_user_id:
+        raise ValueError("from_user_id must be a non-empty string")
+    body = {"from_user_id": from_user_id}
+    return request(client, "POST", "/v1/users/{user_id}/merge", user_id=user_id, json=body, into=User)
+
+
+def bulk_identify(client: Client, users: Sequence[Mapping[str, Any]]) -> BulkOperation:
+    """Identify up to 1,000 users (each a mapping with an ``id``) in one asynchronous job."""
+    check_count("users", users, MAX_BULK_ITEMS, minimum=1)
+    for index, user in enumerate(users):
+        if not isinstance(user, Mapping) or not isinstance(user.get("id"), str) or not user["id"]:
+            raise ValueError(f"users[{index}] must be a mapping with a non-empty string 'id'")
+    return request(client, "POST", "/v1/users/bulk/identify", json={"users": users}, into=BulkOperation)
+
+
+def bulk_delete(client: Client, user_ids: Sequence[str]) -> BulkOperation:
+    """Delete up to 1,000 users in one asynchronous job."""
+    check_count("user_ids", user_ids, MAX_BULK_ITEMS, minimum=1)
+    return request(client, "POST", "/v1/users/bulk/delete", json={"user_ids": user_ids}, into=BulkOperation)
+
+
+def bulk_set_preferences(
+    client: Client, user_ids: Sequence[str], preferences: Mapping[str, Any]
+) -> BulkOperation:
+    """Set one preference set on up to 1,000 users in one asynchronous job."""
+    check_count("user_ids", user_ids, MAX_BULK_ITEMS, minimum=1)
+    body = {"user_ids": user_ids, "preferences": preference_body(preferences, merge=False)}
+    return request(client, "POST", "/v1/users/bulk/preferences", json=body, into=BulkOperation)
+
+
+# --- preferences -------------------------------------------------------------------
+
+
+def list_preferences(client: Client, user_id: str) -> builtins.list[PreferenceSet]:
+    """Every preference set of a user (not paginated)."""
+    return request(
+        client, "GET", "/v1/users/{user_id}/preferences", user_id=user_id, into=builtins.list[PreferenceSet]
+    )
+
+
+def get_preferences(
+    client: Client, user_id: str, *, preference_set: str = "default", tenant: str | None = None
+) -> PreferenceSet:
+    """A user's preference set (``tenant=`` resolves it for that tenant)."""
+    return request(
+        client, "GET", _PREFERENCE_SET, user_id=user_id, id=preference_set,
+        query={"tenant": tenant}, into=PreferenceSet,
+    )  # fmt: skip
+
+
+def set_preferences(
+    client: Client,
+    user_id: str,
+    preferences: Mapping[str, Any],
+    *,
+    preference_set: str = "default",
+    merge: bool = False,
+) -> PreferenceSet:
+    """Replace a preference set, or with ``merge=True`` change only the keys given.
+
+    ``preferences`` may hold ``channel_types``, ``workflows``, ``categories``, ``channels``
+    and ``commercial_subscribed``.
+    """
+    body = preference_body(preferences, merge=merge)
+    return request(client, "PUT", _PREFERENCE_SET, user_id=user_id, id=preference_set, json=body, into=PreferenceSet)
+
+
+def unset_preferences(client: Client, user_id: str, *, preference_set: str = "default") -> None:
+    request(client, "DELETE", _PREFERENCE_SET, user_id=user_id, id=preference_set)
+
+
+def set_channel_types_preferences(
+    client: Client, user_id: str, channel_types: Mapping[str, Any], *, preference_set: str = "default"
+) -> PreferenceSet:
+    """Merge channel-type settings: ``{"email": True, "sms": False}``."""
+    check_mapping("channel_types", channel_types)
+    prefs = {"channel_types": channel_types}
+    return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
+
+
+def set_channel_type_preferences(
+    client: Client, user_id: str, channel_type: str, setting: bool | Mapping[str, Any], *,
+    preference_set: str = "default",
+) -> PreferenceSet:  # fmt: skip
+    """Set one channel type: ``set_channel_type_preferences(client, "jhammond", "email", True)``."""
+    prefs = {"channel_types": {channel_type: check_setting("setting", setting)}}
+    return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
+
+
+def set_workflows_preferences(
+    client: Client, user_id: str, workflows: Mapping[str, Any], *, preference_set: str = "default"
+) -> PreferenceSet:
+    """Merge per-workflow settings: ``{"dinosaurs-loose": {"channel_types": {"email": True}}}``."""
+    check_mapping("workflows", workflows)
+    prefs = {"workflows": workflows}
+    return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
+
+
+def set_workflow_preferences(
+    client: Client, user_id: str, workflow: str, setting: bool | Mapping[str, Any], *,
+    preference_set: str = "default",
+) -> PreferenceSet:  # fmt: skip
+    """Set one workflow: ``True``/``False`` or ``{"channel_types": {...}}``."""
+    prefs = {"workflows": {workflow: check_setting("setting", setting)}}
+    return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
+
+
+def set_categories_preferences(
+    client: Client, user_id: str, categories: Mapping[str, Any], *, preference_set: str = "default"
+) -> PreferenceSet:
+    """Merge per-category settings: ``{"marketing": False}``."""
+    check_mapping("categories", categories)
+    prefs = {"categories": categories}
+    return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
+
+
+def set_category_preferences(
+    client: Client, user_id: str, category: str, setting: bool | Mapping[str, Any], *,
+    preference_set: str = "default",
+) -> PreferenceSet:  # fmt: skip
+    """Set one category: ``True``/``False`` or ``{"channel_types": {...}}``."""
+    prefs = {"categories": {category: check_setting("setting", setting)}}
+    return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
+
+
+def get_preference_center_config(client: Client, user_id: str) -> dict[str, Any]:
+    """The hosted preference center's configuration for a user, as Knock returns it."""
+    return request(client, "GET", "/v1/users/{user_id}/preference_center/config", user_id=user_id, into=dict)
+
+
+def create_preference_center_url(client: Client, user_id: str) -> PreferenceCenterUrl:
+    """A signed URL to the hosted preference center for this user."""
+    return request(
+        client, "POST", "/v1/users/{user_id}/preference_center/signed_url", user_id=user_id,
+        into=PreferenceCenterUrl, retry_safe=True,
+    )  # fmt: skip
+
+
+# --- channel data ------------------------------------------------------------------
+
+
+def get_channel_data(client: Client, user_id: str, channel_id: str) -> ChannelData:
+    return request(client, "GET", _CHANNEL_DATA, user_id=user_id, channel_id=channel_id, into=ChannelData)
+
+
+def set_channel_data(client: Client, user_id: str, channel_id: str, data: Mapping[str, Any]) -> ChannelData:
+    """Set a user's data for a channel, e.g. ``{"tokens": [apns_token]}`` for push."""
+    body = {"data": check_mapping("data", data)}
+    return request(
+        client, "PUT", _CHANNEL_DATA, user_id=user_id, channel_id=channel_id, json=body, into=ChannelData
+    )
+
+
+def unset_channel_data(client: Client, user_id: str, channel_id: str) -> None:
+    request(client, "DELETE", _CHANNEL_DATA, user_id=user_id, channel_id=channel_id)
+
+
+# --- lists of things about a user --------------------------------------------------
+
+
+def list_messages(
+    client: Client,
+    user_id: str,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    page_size: int | None = None,
+    tenant: str | None = None,
+    channel_id: str | None = None,
+    status: Sequence[str] | None = None,
+    engagement_status: Sequence[str] | None = None,
+    message_ids: Sequence[str] | None = None,
+    workflow_categories: Sequence[str] | None = None,
+    source: str | None = None,
+    workflow_run_id: str | None = None,
+    workflow_recipient_run_id: str | None = None,
+    trigger_data: Mapping[str, Any] | None = None,
+    inserted_at: Mapping[str, Any] | None = None,
+) -> Page[Message]:
+    """One page of the messages sent to a user.
+
+    ``inserted_at`` is a range: ``{"gte": datetime(...), "lt": ...}``; ``trigger_data`` a
+    mapping matched against the data the workflow was triggered with.
+    """
+    query = message_filters(
+        after=after, before=before, page_size=page_size, tenant=tenant, channel_id=channel_id,
+        status=status, engagement_status=engagement_status, message_ids=message_ids,
+        workflow_categories=workflow_categories, source=source, workflow_run_id=workflow_run_id,
+        workflow_recipient_run_id=workflow_recipient_run_id, trigger_data=trigger_data,
+        inserted_at=inserted_at,
+    )  # fmt: skip
+    return request(client, "GET", "/v1/users/{user_id}/messages", user_id=user_id, query=query, into=Page[Message])
+
+
+def list_schedules(
+    client: Client,
+    user_id: str,
+    *,
+    workflow: str | None = None,
+    tenant: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    page_size: int | None = None,
+) -> Page[Schedule]:
+    """One page of the schedules that have this user as recipient."""
+    query = {"workflow": workflow, "tenant": tenant, "after": after, "before": before, "page_size": page_size}
+    return request(
+        client, "GET", "/v1/users/{user_id}/schedules", user_id=user_id, query=query, into=Page[Schedule]
+    )
+
+
+def list_subscriptions(
+    client: Client,
+    user_id: str,
+    *,
+    include: Sequence[str] | None = None,
+    objects: Sequence[Mapping[str, str]] | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    page_size: int | None = None,
+) -> Page[Subscription]:
+    """One page of the objects this user is subscribed to.
+
+    ``objects`` narrows the list to some objects: ``[{"collection": "projects", "id": "p1"}]``.
+    """
+    if objects is not None:
+        check_count("objects", objects, MAX_BULK_ITEMS)
+        for index, ref in enumerate(objects):
+            if not isinstance(ref, Mapping) or not {"id", "collection"} <= set(ref):
+                raise ValueError(f"objects[{index}] must be a mapping with 'id' and 'collection'")
+    query = {"include": include, "objects": objects, "after": after, "before": before, "page_size": page_size}
+    return request(
+        client, "GET", "/v1/users/{user_id}/subscriptions", user_id=user_id, query=query, into=Page[Subscription]
+    )

@@ -1,0 +1,98 @@
+"""Workflows: trigger a run for recipients, and cancel runs by cancellation key.
+
+``trigger`` always sends an ``Idempotency-Key`` (yours, or a fresh one per call) and
+reuses it on every retry, so a retried trigger never notifies anyone twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from knockkit._client import Client
+from knockkit._common import check_count, check_mapping
+from knockkit._http import MAX_IDEMPOTENCY_KEY_LENGTH, new_idempotency_key, request
+from knockkit.models import TriggerResult
+
+__all__ = ["MAX_RECIPIENTS", "cancel", "trigger"]
+
+#: Knock's limit on recipients per trigger (and per cancel).
+MAX_RECIPIENTS = 1000
+
+Recipient = str | Mapping[str, Any]
+
+
+def _check_recipient(name: str, value: object) -> None:
+    """An id, an inline user ``{"id": ..., ...}`` or an object ``{"id": ..., "collection": ...}``."""
+    if isinstance(value, str):
+        if not value:
+            raise ValueError(f"{name} must not be an empty id")
+    elif isinstance(value, Mapping):
+        if not isinstance(value.get("id"), str) or not value["id"]:
+            raise ValueError(f"{name} must have a non-empty string 'id'")
+    else:
+        raise TypeError(f"{name} must be an id string or a mapping with an 'id', not {type(value).__name__}")
+
+
+def _check_recipients(recipients: object) -> Sequence[Recipient]:
+    checked = check_count("recipients", recipients, MAX_RECIPIENTS)
+    for index, recipient in enumerate(checked):
+        _check_recipient(f"recipients[{index}]", recipient)
+    return checked
+
+
+def trigger(
+    client: Client,
+    key: str,
+    *,
+    recipients: Sequence[Recipient],
+    actor: Recipient | None = None,
+    data: Mapping[str, Any] | None = None,
+    tenant: str | Mapping[str, Any] | None = None,
+    cancellation_key: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> TriggerResult:
+    """Trigger workflow ``key`` for up to 1,000 recipients.
+
+    Recipients (and the actor) are user ids, inline users (``{"id": "u1", "email": ...}``,
+    identified as part of the trigger) or object references (``{"id": "p1",
+    "collection": "projects"}``). ``tenant`` is an id or an inline tenant. ``settings``
+    holds run settings such as ``{"sandbox_mode": True}``.
+    """
+    body: dict[str, Any] = {"recipients": _check_recipients(recipients)}
+    if actor is not None:
+        _check_recipient("actor", actor)
+        body["actor"] = actor
+    if data is not None:
+        body["data"] = check_mapping("data", data)
+    if tenant is not None:
+        _check_recipient("tenant", tenant)
+        body["tenant"] = tenant
+    if cancellation_key is not None:
+        if not isinstance(cancellation_key, str) or not cancellation_key:
+            raise ValueError("cancellation_key must be a non-empty string")
+        body["cancellation_key"] = cancellation_key
+    if settings is not None:
+        body["settings"] = check_mapping("settings", settings)
+    if idempotency_key is None:
+        idempotency_key = new_idempotency_key()
+    elif not isinstance(idempotency_key, str) or not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise ValueError(f"idempotency_key must be a string of 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
+    return request(
+        client, "POST", "/v1/workflows/{key}/trigger", key=key, json=body,
+        idempotency_key=idempotency_key, into=TriggerResult,
+    )  # fmt: skip
+
+
+def cancel(
+    client: Client, key: str, cancellation_key: str, *, recipients: Sequence[Recipient] | None = None
+) -> None:
+    """Cancel the runs of ``key`` triggered with ``cancellation_key`` (for some recipients only,
+    if given). Cancelling twice is harmless, so this is retried like a GET."""
+    if not isinstance(cancellation_key, str) or not cancellation_key:
+        raise ValueError("cancellation_key must be a non-empty string")
+    body: dict[str, Any] = {"cancellation_key": cancellation_key}
+    if recipients is not None:
+        body["recipients"] = _check_recipients(recipients)
+    request(client, "POST", "/v1/workflows/{key}/cancel", key=key, json=body, retry_safe=True)
