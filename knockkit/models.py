@@ -266,6 +266,12 @@ class SlackChannel(Model):
     extra: Mapping[str, Json] = _unknown_keys()
 
 
+# --- models for objects, tenants, schedules, audiences, bulk operations, integrations ---
+
+
+# --- models for messages, feeds, guides, workflow recipient runs, Microsoft Teams ---
+
+
 @attrs.frozen(kw_only=True)
 class Page(Generic[T]):
     """One page of a list: iterate it, or read ``entries`` and ``page_info``.
