@@ -10,7 +10,24 @@ functional resource modules::
     knockkit.users.identify(client, "jhammond", {"name": "John Hammond"})
 """
 
-from knockkit import errors, models, providers, users, workflows
+from knockkit import (
+    audiences,
+    bulk_operations,
+    channels,
+    errors,
+    feeds,
+    guides,
+    integrations,
+    messages,
+    models,
+    objects,
+    providers,
+    schedules,
+    tenants,
+    users,
+    workflow_recipient_runs,
+    workflows,
+)
 from knockkit._client import Client
 from knockkit._pagination import paginate
 from knockkit._settings import KnockInstance, configure, env
@@ -54,16 +71,27 @@ __all__ = [
     "ServerError",
     "UnprocessableEntityError",
     "__version__",
+    "audiences",
+    "bulk_operations",
+    "channels",
     "configure",
     "env",
     "errors",
+    "feeds",
+    "guides",
+    "integrations",
+    "messages",
     "models",
     "object_grant",
+    "objects",
     "paginate",
     "providers",
+    "schedules",
     "sign_user_token",
     "tenant_grant",
+    "tenants",
     "user_grant",
     "users",
+    "workflow_recipient_runs",
     "workflows",
 ]

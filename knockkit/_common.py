@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "MAX_BATCH_MESSAGES",
     "MAX_BULK_ITEMS",
+    "check_choice",
     "check_count",
+    "check_ids",
     "check_mapping",
+    "check_recipient",
+    "check_recipients",
     "check_setting",
     "json_param",
     "message_filters",
@@ -19,6 +25,8 @@ __all__ = [
 
 #: Knock's limit on items in one bulk request.
 MAX_BULK_ITEMS = 1000
+#: Knock's limit on message ids in one batch request, and in the ``message_ids`` filter.
+MAX_BATCH_MESSAGES = 50
 
 PREFERENCE_KEYS = frozenset({"channel_types", "channels", "workflows", "categories", "commercial_subscribed"})
 _RANGE_KEYS = frozenset({"gt", "gte", "lt", "lte"})
@@ -48,12 +56,17 @@ def check_setting(name: str, value: object) -> bool | Mapping[str, Any]:
     return value
 
 
-def preference_body(preferences: Mapping[str, Any], *, merge: bool) -> dict[str, Any]:
-    """The body of a preference-set PUT; ``merge=True`` changes only the keys given."""
+def preference_body(preferences: Mapping[str, Any], *, merge: bool, with_id: bool = False) -> dict[str, Any]:
+    """The body of a preference-set PUT; ``merge=True`` changes only the keys given.
+
+    ``with_id`` admits the set's ``id`` ("default" or a tenant id), which bulk requests carry
+    in the body because they have no path to name the set in.
+    """
     check_mapping("preferences", preferences)
-    unknown = sorted(set(preferences) - PREFERENCE_KEYS - {"__persistence_strategy__"})
+    allowed = PREFERENCE_KEYS | {"id"} if with_id else PREFERENCE_KEYS
+    unknown = sorted(set(preferences) - allowed - {"__persistence_strategy__"})
     if unknown:
-        raise ValueError(f"preferences has unknown key(s) {unknown}; allowed: {', '.join(sorted(PREFERENCE_KEYS))}")
+        raise ValueError(f"preferences has unknown key(s) {unknown}; allowed: {', '.join(sorted(allowed))}")
     body = dict(preferences)
     if merge:
         body["__persistence_strategy__"] = "merge"
@@ -97,6 +110,8 @@ def message_filters(
     inserted_at: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """The query of the message lists (of the environment, of a user, of an object)."""
+    if message_ids is not None:
+        check_ids("message_ids", message_ids, MAX_BATCH_MESSAGES)
     return {
         "after": after,
         "before": before,
@@ -113,3 +128,52 @@ def message_filters(
         "trigger_data": json_param("trigger_data", trigger_data),
         "inserted_at": range_filter("inserted_at", inserted_at),
     }
+
+
+# --- ids, recipients and enumerations (objects, tenants, schedules, channels) -------------
+
+
+def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """A value of one of the spec's enumerations."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def check_ids(name: str, ids: object, limit: int | None = None) -> Sequence[str]:
+    """A non-empty list of non-empty string ids, at most ``limit`` of them."""
+    checked = check_count(name, ids, sys.maxsize if limit is None else limit, minimum=1)
+    for index, value in enumerate(checked):
+        if not isinstance(value, str):
+            raise TypeError(f"{name}[{index}] must be a string id, not {type(value).__name__}")
+        if not value:
+            raise ValueError(f"{name}[{index}] must not be an empty id")
+    return checked
+
+
+def check_recipient(name: str, value: object, *, reference: bool = False) -> None:
+    """A user id, or a mapping with a non-empty ``id`` (an inline user, or an object with
+    ``collection``). ``reference=True`` (the spec's RecipientReference) allows only an id
+    or an object reference ``{"id": ..., "collection": ...}``."""
+    if isinstance(value, str):
+        if not value:
+            raise ValueError(f"{name} must not be an empty id")
+        return
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be an id string or a mapping with an 'id', not {type(value).__name__}")
+    if not isinstance(value.get("id"), str) or not value["id"]:
+        raise ValueError(f"{name} must have a non-empty string 'id'")
+    if reference and (not isinstance(value.get("collection"), str) or not value["collection"]):
+        raise ValueError(f"{name} must be a user id or an object reference with 'id' and 'collection'")
+
+
+def check_recipients(
+    name: str, recipients: object, limit: int | None = None, *, reference: bool = False
+) -> Sequence[Any]:
+    """One to ``limit`` recipients, each checked by :func:`check_recipient`."""
+    checked = check_count(name, recipients, sys.maxsize if limit is None else limit, minimum=1)
+    for index, recipient in enumerate(checked):
+        check_recipient(f"{name}[{index}]", recipient, reference=reference)
+    return checked

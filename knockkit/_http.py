@@ -26,6 +26,7 @@ import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
+    InvalidHeader,
     MaxRetryError,
     NewConnectionError,
     ReadTimeoutError,
@@ -120,6 +121,15 @@ class _Retry(Retry):
         new.attempts = len(new.history) + 1
         return new
 
+    def get_retry_after(self, response: urllib3.BaseHTTPResponse) -> float | None:
+        # A Retry-After that is neither seconds nor an HTTP date is ignored (the usual
+        # backoff applies); urllib3 would raise InvalidHeader, which knockkit would have
+        # reported as a connection error although the server answered.
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None
+
 
 @functools.lru_cache(maxsize=64)
 def _retry_policy(retries: int, backoff: float, max_retry_after: float, safe: bool) -> _Retry:
@@ -168,7 +178,10 @@ def segment(name: str, value: object) -> str:
         raise ValueError(f"{name} must not contain '/' or '#' (got {value!r})")
     if name == "user_id" and len(value) > MAX_ID_LENGTH:
         raise ValueError(f"user_id is {len(value)} characters long; Knock allows at most {MAX_ID_LENGTH}")
-    return quote(value, safe="$:@")
+    try:
+        return quote(value, safe="$:@")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. from a badly decoded file name
+        raise ValueError(f"{name} is not valid Unicode text (it holds a lone surrogate): {value!r}") from None
 
 
 def _format_time(value: _dt.datetime | _dt.date) -> str:
@@ -187,9 +200,11 @@ def _add_query(pairs: list[tuple[str, str]], key: str, value: object) -> None:
     elif isinstance(value, (str, int, float)):
         pairs.append((key, str(value)))
     elif isinstance(value, (list, tuple)):
+        # Knock reads lists of objects by index (objects[0][id]=...) and lists of scalars as
+        # a[]=...; a list mixing both is indexed throughout, or the two forms would collide.
+        indexed = any(isinstance(item, Mapping) for item in value)
         for index, item in enumerate(value):
-            # Knock reads objects in arrays by index (objects[0][id]=...), scalars as a[]=...
-            _add_query(pairs, f"{key}[{index}]" if isinstance(item, Mapping) else key + "[]", item)
+            _add_query(pairs, f"{key}[{index}]" if indexed else key + "[]", item)
     elif isinstance(value, Mapping):
         for sub, item in value.items():
             _add_query(pairs, f"{key}[{sub}]", item)
@@ -206,7 +221,9 @@ def encode_query(params: Mapping[str, object]) -> str:
     pairs: list[tuple[str, str]] = []
     for key, value in params.items():
         _add_query(pairs, key, value)
-    return "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in pairs)
+    # Brackets are percent-encoded (%5B %5D), as RFC 3986 asks and urllib3 would do anyway;
+    # Knock decodes the name before reading its brackets.
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
 
 
 def _json_default(value: object) -> object:
@@ -215,24 +232,30 @@ def _json_default(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
-def _locate_unencodable(value: object, where: str) -> str | None:
+def _locate_unencodable(value: object, where: str, _open: frozenset[int] = frozenset()) -> str | None:
     """The first place in a body json.dumps cannot encode, e.g. ``data['when']``."""
+    if isinstance(value, (Mapping, list, tuple)):
+        if id(value) in _open:
+            return f"{where} (a reference to a container it is inside of)"
+        _open = _open | {id(value)}
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 return f"{where} key {key!r}"
-            found = _locate_unencodable(item, f"{where}[{key!r}]")
+            found = _locate_unencodable(item, f"{where}[{key!r}]", _open)
             if found:
                 return found
         return None
     if isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            found = _locate_unencodable(item, f"{where}[{index}]")
+            found = _locate_unencodable(item, f"{where}[{index}]", _open)
             if found:
                 return found
         return None
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return f"{where} (={value})"
+    if isinstance(value, _dt.datetime) and value.tzinfo is None:
+        return f"{where} (a datetime without a timezone)"
     if value is None or isinstance(value, (str, int, float, bool, _dt.datetime, _dt.date)):
         return None
     return f"{where} (a {type(value).__name__})"
@@ -256,9 +279,13 @@ def new_idempotency_key() -> str:
 _SECRETISH = re.compile(r"(sk|pk)_[A-Za-z0-9_\-]{6,}|Bearer\s+\S+")
 
 
+def _redact(text: str, client: Client) -> str:
+    """Text from the server, as shown in errors: the client's key, and anything like a key, removed."""
+    return _SECRETISH.sub("[REDACTED]", text.replace(client.api_key, "[REDACTED]"))
+
+
 def _excerpt(data: bytes, client: Client) -> str:
-    text = data[: _EXCERPT_CHARS * 4].decode("utf-8", "replace").replace(client.api_key, "[REDACTED]")
-    text = _SECRETISH.sub("[REDACTED]", text)
+    text = _redact(data[: _EXCERPT_CHARS * 4].decode("utf-8", "replace"), client)
     text = " ".join(text.split())
     return text[:_EXCERPT_CHARS] + ("..." if len(text) > _EXCERPT_CHARS else "")
 
@@ -273,12 +300,15 @@ def _error(client: Client, method: str, path: str, response: urllib3.BaseHTTPRes
         body = None
     fields = body if isinstance(body, dict) else {}
     message = fields.get("message")
-    if not isinstance(message, str) or not message:
+    if isinstance(message, str) and message:
+        message = _redact(message, client)  # a server may echo the Authorization header
+    else:
         message = response.reason or "error"
         if data and body is None:
             message += f": {_excerpt(data, client)}"
+    code = fields.get("code")
     kwargs: dict[str, Any] = {
-        "code": fields.get("code") if isinstance(fields.get("code"), str) else None,
+        "code": _redact(code, client) if isinstance(code, str) else None,
         "type": fields.get("type") if isinstance(fields.get("type"), str) else None,
         "request_id": response.headers.get("x-request-id"),
         "body": body,
@@ -451,7 +481,7 @@ def decode(data: bytes, into: Any, *, client: Client, status: int, method: str, 
     def invalid(why: str, parsed: Any = None) -> APIResponseValidationError:
         excerpt = _excerpt(data, client) if data else "<empty body>"
         return APIResponseValidationError(
-            status, f"{why}; body starts: {excerpt}", body=parsed, method=method, path=path
+            status, f"{_redact(why, client)}; body starts: {excerpt}", body=parsed, method=method, path=path
         )
 
     if not data:

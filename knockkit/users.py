@@ -97,8 +97,10 @@ def delete(client: Client, user_id: str) -> None:
 
 def merge(client: Client, user_id: str, from_user_id: str) -> User:
     """Merge ``from_user_id`` into ``user_id``; the merged-from user is deleted."""
-    if not isinstance(from_user_id, str) or not from_user_id:
-        raise ValueError("from_user_id must be a non-empty string")
+    if not isinstance(from_user_id, str):
+        raise TypeError(f"from_user_id must be a string, not {type(from_user_id).__name__}")
+    if not from_user_id:
+        raise ValueError("from_user_id must not be empty")
     body = {"from_user_id": from_user_id}
     return request(client, "POST", "/v1/users/{user_id}/merge", user_id=user_id, json=body, into=User)
 
@@ -121,9 +123,12 @@ def bulk_delete(client: Client, user_ids: Sequence[str]) -> BulkOperation:
 def bulk_set_preferences(
     client: Client, user_ids: Sequence[str], preferences: Mapping[str, Any]
 ) -> BulkOperation:
-    """Set one preference set on up to 1,000 users in one asynchronous job."""
+    """Set one preference set on up to 1,000 users in one asynchronous job.
+
+    ``preferences`` may name the set with ``"id"`` ("default" unless given, or a tenant id).
+    """
     check_count("user_ids", user_ids, MAX_BULK_ITEMS, minimum=1)
-    body = {"user_ids": user_ids, "preferences": preference_body(preferences, merge=False)}
+    body = {"user_ids": user_ids, "preferences": preference_body(preferences, merge=False, with_id=True)}
     return request(client, "POST", "/v1/users/bulk/preferences", json=body, into=BulkOperation)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from knockkit._client import Client
-from knockkit._common import check_count, check_mapping
+from knockkit._common import check_mapping, check_recipient, check_recipients
 from knockkit._http import MAX_IDEMPOTENCY_KEY_LENGTH, new_idempotency_key, request
 from knockkit.models import TriggerResult
 
@@ -20,25 +20,6 @@ __all__ = ["MAX_RECIPIENTS", "cancel", "trigger"]
 MAX_RECIPIENTS = 1000
 
 Recipient = str | Mapping[str, Any]
-
-
-def _check_recipient(name: str, value: object) -> None:
-    """An id, an inline user ``{"id": ..., ...}`` or an object ``{"id": ..., "collection": ...}``."""
-    if isinstance(value, str):
-        if not value:
-            raise ValueError(f"{name} must not be an empty id")
-    elif isinstance(value, Mapping):
-        if not isinstance(value.get("id"), str) or not value["id"]:
-            raise ValueError(f"{name} must have a non-empty string 'id'")
-    else:
-        raise TypeError(f"{name} must be an id string or a mapping with an 'id', not {type(value).__name__}")
-
-
-def _check_recipients(recipients: object) -> Sequence[Recipient]:
-    checked = check_count("recipients", recipients, MAX_RECIPIENTS)
-    for index, recipient in enumerate(checked):
-        _check_recipient(f"recipients[{index}]", recipient)
-    return checked
 
 
 def trigger(
@@ -60,14 +41,14 @@ def trigger(
     "collection": "projects"}``). ``tenant`` is an id or an inline tenant. ``settings``
     holds run settings such as ``{"sandbox_mode": True}``.
     """
-    body: dict[str, Any] = {"recipients": _check_recipients(recipients)}
+    body: dict[str, Any] = {"recipients": check_recipients("recipients", recipients, MAX_RECIPIENTS)}
     if actor is not None:
-        _check_recipient("actor", actor)
+        check_recipient("actor", actor)
         body["actor"] = actor
     if data is not None:
         body["data"] = check_mapping("data", data)
     if tenant is not None:
-        _check_recipient("tenant", tenant)
+        check_recipient("tenant", tenant)
         body["tenant"] = tenant
     if cancellation_key is not None:
         if not isinstance(cancellation_key, str) or not cancellation_key:
@@ -77,7 +58,9 @@ def trigger(
         body["settings"] = check_mapping("settings", settings)
     if idempotency_key is None:
         idempotency_key = new_idempotency_key()
-    elif not isinstance(idempotency_key, str) or not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+    elif not isinstance(idempotency_key, str):
+        raise TypeError(f"idempotency_key must be a string, not {type(idempotency_key).__name__}")
+    elif not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
         raise ValueError(f"idempotency_key must be a string of 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters")
     return request(
         client, "POST", "/v1/workflows/{key}/trigger", key=key, json=body,
@@ -94,5 +77,5 @@ def cancel(
         raise ValueError("cancellation_key must be a non-empty string")
     body: dict[str, Any] = {"cancellation_key": cancellation_key}
     if recipients is not None:
-        body["recipients"] = _check_recipients(recipients)
+        body["recipients"] = check_recipients("recipients", recipients, MAX_RECIPIENTS)
     request(client, "POST", "/v1/workflows/{key}/cancel", key=key, json=body, retry_safe=True)

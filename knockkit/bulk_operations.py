@@ -1,0 +1,71 @@
+"""Bulk operations: the asynchronous jobs that bulk endpoints start, and waiting for them.
+
+::
+
+    job = users.bulk_identify(client, many_users)
+    job = bulk_operations.wait(client, job.id, timeout=120)
+    if job.status == "failed" or job.error_count:
+        ...
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from knockkit._client import Client
+from knockkit._http import request
+from knockkit.errors import KnockError
+from knockkit.models import BulkOperation
+
+__all__ = ["BulkOperationTimeoutError", "get", "wait"]
+
+
+class BulkOperationTimeoutError(KnockError, TimeoutError):
+    """A bulk operation did not finish within ``wait``'s timeout. It may still finish later."""
+
+    def __init__(self, operation: BulkOperation, timeout: float) -> None:
+        super().__init__(
+            f"bulk operation {operation.id} did not finish within {timeout:g} s; last status: {operation.status}"
+            f" ({operation.processed_rows} of {operation.estimated_total_rows} rows processed)"
+        )
+        self.operation_id = operation.id
+        self.status = operation.status
+        #: the last state seen
+        self.operation = operation
+
+
+def get(client: Client, id: str) -> BulkOperation:
+    """The current state of a bulk operation."""
+    return request(client, "GET", "/v1/bulk_operations/{id}", id=id, into=BulkOperation)
+
+
+def wait(
+    client: Client,
+    id: str,
+    *,
+    timeout: float = 300.0,
+    interval: float = 1.0,
+    on_progress: Callable[[BulkOperation], object] | None = None,
+) -> BulkOperation:
+    """Poll a bulk operation every ``interval`` seconds until it is completed or failed, and
+    return its final state (check ``status`` and ``error_count``).
+
+    ``on_progress`` is called with every state seen, the final one included. Raises
+    :class:`BulkOperationTimeoutError` (a ``TimeoutError``) when ``timeout`` seconds pass first.
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
+        raise ValueError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval > 0:
+        raise ValueError(f"interval must be a number of seconds > 0, got {interval!r}")
+    deadline = time.monotonic() + timeout
+    while True:
+        operation = get(client, id)
+        if on_progress is not None:
+            on_progress(operation)
+        if operation.finished:
+            return operation
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise BulkOperationTimeoutError(operation, timeout)
+        time.sleep(min(interval, remaining))

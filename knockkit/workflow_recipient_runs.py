@@ -1,0 +1,59 @@
+"""Workflow recipient runs: one recipient's run of a workflow, with its events::
+
+    for run in knockkit.paginate(workflow_recipient_runs.list, client, workflow="dinosaurs-loose"):
+        print(run.id, run.status)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+
+from knockkit._client import Client
+from knockkit._common import check_recipient
+from knockkit._http import request
+from knockkit.models import Page, WorkflowRecipientRun
+
+__all__ = ["get", "list"]
+
+
+def list(
+    client: Client,
+    *,
+    workflow: str | None = None,
+    status: Sequence[str] | None = None,
+    tenant: str | None = None,
+    has_errors: bool | None = None,
+    recipient: str | Mapping[str, str] | None = None,
+    starting_at: _dt.datetime | str | None = None,
+    ending_at: _dt.datetime | str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    page_size: int | None = None,
+) -> Page[WorkflowRecipientRun]:
+    """One page of the environment's workflow recipient runs.
+
+    ``status`` takes queued, processing, paused, completed, cancelled; ``recipient`` a user
+    id or ``{"id": "p1", "collection": "projects"}``; ``starting_at``/``ending_at`` bound
+    when the runs started (timezone-aware datetimes or ISO 8601 strings).
+    """
+    if recipient is not None:
+        check_recipient("recipient", recipient, reference=True)
+    query = {
+        "workflow": workflow,
+        "status": status,
+        "tenant": tenant,
+        "has_errors": has_errors,
+        "recipient": recipient,
+        "starting_at": starting_at,
+        "ending_at": ending_at,
+        "after": after,
+        "before": before,
+        "page_size": page_size,
+    }
+    return request(client, "GET", "/v1/workflow_recipient_runs", query=query, into=Page[WorkflowRecipientRun])
+
+
+def get(client: Client, run_id: str) -> WorkflowRecipientRun:
+    """A workflow recipient run with its ``events`` (steps executed, messages enqueued, errors)."""
+    return request(client, "GET", "/v1/workflow_recipient_runs/{id}", id=run_id, into=WorkflowRecipientRun)
