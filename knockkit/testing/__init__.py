@@ -1,0 +1,51 @@
+"""knockkit.testing: a stateful fake of Knock's API for tests (moto for Knock).
+
+::
+
+    from knockkit.testing import FakeKnock
+
+    with FakeKnock() as fake:
+        fake.add_workflow("dinosaurs-loose", steps=["in_app_feed", "email"])
+        client = fake.client()
+        ...
+        fake.assert_message_sent(recipient="jhammond", channel_type="email")
+
+With pytest, the ``knock`` and ``knock_client`` fixtures give a fake (reset for each
+test) and a client for it. ``python -m knockkit.testing`` serves a fake on a port.
+Names are imported on first use, so that loading the pytest plugin (which imports this
+package) stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from knockkit.testing._server import FAKE_API_KEY, FakeKnock, RecipientRun, RecordedRequest
+    from knockkit.testing._state import Step, Workflow
+
+__all__ = ["FAKE_API_KEY", "FakeKnock", "RecipientRun", "RecordedRequest", "Step", "Workflow"]
+
+_HOME = {
+    "FAKE_API_KEY": "knockkit.testing._server",
+    "FakeKnock": "knockkit.testing._server",
+    "RecipientRun": "knockkit.testing._server",
+    "RecordedRequest": "knockkit.testing._server",
+    "Step": "knockkit.testing._state",
+    "Workflow": "knockkit.testing._state",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'knockkit.testing' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,60 @@
+"""``python -m knockkit.testing``: serve a FakeKnock on 127.0.0.1 until interrupted.
+
+    python -m knockkit.testing --port 4010 --workflow dinosaurs-loose=in_app_feed,email,delay,push
+
+Point any Knock client at the printed URL with the printed key (for knockkit:
+``KNOCK_BASE_URL`` and ``KNOCK_API_KEY``). State lives in memory and ends with the process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from knockkit.testing._server import FAKE_API_KEY, FakeKnock
+from knockkit.testing._state import CHANNEL_TYPES, HOLD_STEPS
+
+
+def _workflow(text: str) -> tuple[str, list[str]]:
+    key, _, steps = text.partition("=")
+    if not key or not steps:
+        raise argparse.ArgumentTypeError("expected KEY=STEP,STEP,... (e.g. dinosaurs-loose=in_app_feed,email)")
+    return key, [s.strip() for s in steps.split(",") if s.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m knockkit.testing", description="Serve a fake Knock API.")
+    parser.add_argument("--port", type=int, default=4010, help="port on 127.0.0.1 (0: any free port; default 4010)")
+    parser.add_argument("--api-key", default=FAKE_API_KEY, help="the secret key clients must send")
+    parser.add_argument(
+        "--workflow", action="append", type=_workflow, default=[], metavar="KEY=STEPS",
+        help=f"declare a workflow; steps from {', '.join(CHANNEL_TYPES + HOLD_STEPS)} (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    args = parser.parse_args(argv)
+    try:
+        fake = FakeKnock(port=args.port, api_key=args.api_key, log=not args.quiet)
+    except OSError as exc:
+        parser.exit(1, f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}\n")
+    with fake:
+        for key, steps in args.workflow:
+            try:
+                fake.add_workflow(key, steps)
+            except ValueError as exc:
+                parser.exit(2, f"--workflow {key}: {exc}\n")
+        print(f"FakeKnock serving at {fake.url}")
+        print(f"API key: {fake.api_key}")
+        print(f"  export KNOCK_BASE_URL={fake.url} KNOCK_API_KEY={fake.api_key}")
+        for key, steps in args.workflow:
+            print(f"workflow {key}: {' -> '.join(steps)}")
+        print("Press Ctrl-C to stop.", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""FakeKnock's messages and feeds: the list filters knockkit sends, cursor pagination with
+``items``, get, engagement marks one by one and in batches, channel bulk updates, feeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import knockkit
+from knockkit import bulk_operations, channels, feeds, messages, objects, users, workflows
+from knockkit.testing import FakeKnock
+
+FEED = FakeKnock.channel_id("in_app_feed")
+
+
+@pytest.fixture
+def five(knock: FakeKnock, knock_client: knockkit.Client) -> list[str]:
+    """Five in-app messages for jhammond (two tenants, two workflows); their ids, oldest first."""
+    knock.add_workflow("dinosaurs-loose", steps=["in_app_feed"], categories=["safety"])
+    knock.add_workflow("gift-shop", steps=["in_app_feed"], categories=["marketing"])
+    for priority in range(3):
+        workflows.trigger(knock_client, "dinosaurs-loose", recipients=["jhammond"], tenant="jurassic-park",
+                          data={"type": "trex", "priority": priority})  # fmt: skip
+    workflows.trigger(knock_client, "gift-shop", recipients=["jhammond"], data={"type": "sale"})
+    workflows.trigger(knock_client, "gift-shop", recipients=["jhammond"], tenant="isla-sorna", data={"type": "sale"})
+    return [m.id for m in knock.messages()]
+
+
+def ids(page: knockkit.Page[knockkit.models.Message]) -> list[str]:
+    return [m.id for m in page]
+
+
+def test_lists_come_back_as_items_newest_first(knock: FakeKnock, knock_client: knockkit.Client,
+                                               five: list[str]) -> None:  # fmt: skip
+    page = messages.list(knock_client)
+    assert ids(page) == five[::-1]
+    assert page.page_info.page_size == 50 and page.page_info.after is None
+    raw = knockkit._http.request(knock_client, "GET", "/v1/messages", into=dict)
+    assert set(raw) == {"items", "page_info"}
+    assert raw["page_info"]["__typename"] == "PageInfo"
+    assert raw["items"][0]["__typename"] == "Message"
+
+
+def test_cursor_pagination(knock: FakeKnock, knock_client: knockkit.Client, five: list[str]) -> None:
+    newest_first = five[::-1]
+    first = messages.list(knock_client, page_size=2)
+    assert ids(first) == newest_first[:2] and first.page_info.before is None and first.page_info.after
+    second = messages.list(knock_client, page_size=2, after=first.page_info.after)
+    assert ids(second) == newest_first[2:4]
+    last = messages.list(knock_client, page_size=2, after=second.page_info.after)
+    assert ids(last) == newest_first[4:] and last.page_info.after is None
+    back = messages.list(knock_client, page_size=2, before=last.page_info.before)
+    assert ids(back) == newest_first[2:4]
+    assert list(m.id for m in knockkit.paginate(messages.list, knock_client, page_size=2)) == newest_first
+    with pytest.raises(knockkit.UnprocessableEntityError):
+        messages.list(knock_client, after="not-a-cursor")
+
+
+def test_filters_knockkit_sends(knock: FakeKnock, knock_client: knockkit.Client, five: list[str]) -> None:
+    def listed(**filters: object) -> list[str]:
+        return sorted(ids(messages.list(knock_client, **filters)), key=five.index)  # type: ignore[arg-type]
+
+    assert listed(tenant="jurassic-park") == five[:3]
+    assert listed(source="gift-shop") == five[3:]
+    assert listed(workflow_categories=["marketing", "nothing"]) == five[3:]
+    assert listed(message_ids=[five[0], five[4]]) == [five[0], five[4]]
+    assert listed(trigger_data={"type": "trex", "priority": 1}) == [five[1]]
+    assert listed(status=["sent"]) == five and listed(status=["bounced"]) == []
+    assert listed(channel_id=FEED) == five and listed(channel_id="other") == []
+    first = knock.runs()[0]
+    assert listed(workflow_run_id=first.workflow_run_id) == [five[0]]
+    assert listed(workflow_recipient_run_id=first.id) == [five[0]]
+    stamp = knock.messages()[2].inserted_at
+    assert stamp is not None
+    assert listed(inserted_at={"gte": stamp}) == five[2:]
+    assert listed(inserted_at={"lt": stamp}) == five[:2]
+    assert listed(inserted_at={"gt": stamp, "lte": stamp + dt.timedelta(days=1)}) == five[3:]
+    messages.mark_as_read(knock_client, five[0])
+    assert listed(engagement_status=["read"]) == [five[0]]
+    assert listed(engagement_status=["unread"]) == five[1:]
+    assert listed(tenant="jurassic-park", engagement_status=["unseen"]) == five[:3]  # read is not seen
+
+
+def test_user_and_object_message_lists(knock: FakeKnock, knock_client: knockkit.Client, five: list[str]) -> None:
+    assert ids(users.list_messages(knock_client, "jhammond", source="dinosaurs-loose")) == five[:3][::-1]
+    objects.set(knock_client, "parks", "isla-nublar", {})
+    workflows.trigger(knock_client, "gift-shop", recipients=[{"id": "isla-nublar", "collection": "parks"}])
+    (object_message,) = objects.list_messages(knock_client, "parks", "isla-nublar")
+    assert object_message.recipient == {"id": "isla-nublar", "collection": "parks"}
+    with pytest.raises(knockkit.NotFoundError):
+        users.list_messages(knock_client, "nobody")
+
+
+def test_get_and_engagement_marks(knock: FakeKnock, knock_client: knockkit.Client, five: list[str]) -> None:
+    message = messages.get(knock_client, five[0])
+    assert message.engagement_statuses == [] and message.seen_at is None
+    assert messages.mark_as_seen(knock_client, five[0]).engagement_statuses == ["seen"]
+    read = messages.mark_as_read(knock_client, five[0])
+    assert read.engagement_statuses == ["seen", "read"] and read.read_at is not None
+    assert messages.mark_as_unread(knock_client, five[0]).engagement_statuses == ["seen"]
+    assert messages.mark_as_unseen(knock_client, five[0]).engagement_statuses == []
+    interacted = messages.mark_as_interacted(knock_client, five[1], metadata={"button": "run"})
+    assert interacted.engagement_statuses == ["seen", "read", "interacted"]
+    assert interacted.metadata == {"button": "run"}
+    assert messages.archive(knock_client, five[2]).archived_at is not None
+    assert messages.unarchive(knock_client, five[2]).archived_at is None
+    with pytest.raises(knockkit.NotFoundError):
+        messages.get(knock_client, "no-such-message")
+    with pytest.raises(knockkit.NotFoundError):
+        messages.mark_as_seen(knock_client, "no-such-message")
+
+
+def test_batch_marks(knock: FakeKnock, knock_client: knockkit.Client, five: list[str]) -> None:
+    marked = messages.batch_mark_as_seen(knock_client, [five[0], five[1], "unknown-id"])
+    assert [m.id for m in marked] == five[:2] and all(m.seen_at for m in marked)
+    assert all(m.read_at for m in messages.batch_mark_as_read(knock_client, five[:3]))
+    assert not any(m.read_at for m in messages.batch_mark_as_unread(knock_client, five[:1]))
+    assert not any(m.seen_at for m in messages.batch_mark_as_unseen(knock_client, five[:1]))
+    interacted = messages.batch_mark_as_interacted(knock_client, five[3:], metadata={"via": "batch"})
+    assert all(m.interacted_at and m.metadata == {"via": "batch"} for m in interacted)
+    assert all(m.archived_at for m in messages.batch_archive(knock_client, five))
+    assert not any(m.archived_at for m in messages.batch_unarchive(knock_client, five[:2]))
+    statuses = {m.id: m.engagement_statuses for m in knock.messages()}
+    assert statuses[five[0]] == []
+    assert statuses[five[2]] == ["read", "archived"]
+
+
+def test_channel_bulk_updates_are_bulk_operations(knock: FakeKnock, knock_client: knockkit.Client,
+                                                  five: list[str]) -> None:  # fmt: skip
+    operation = channels.bulk_update_message_status(knock_client, FEED, "archive", tenants=["jurassic-park"])
+    assert operation.status == "queued"
+    done = bulk_operations.get(knock_client, operation.id)
+    assert (done.status, done.success_count, done.processed_rows) == ("completed", 3, 3)
+    assert [bool(m.archived_at) for m in knock.messages()] == [True, True, True, False, False]
+    channels.bulk_update_message_status(knock_client, FEED, "read", workflows=["gift-shop"], has_tenant=True)
+    assert [bool(m.read_at) for m in knock.messages()] == [False, False, False, False, True]
+    channels.bulk_update_message_status(knock_client, FEED, "delete", archived="only")
+    assert len(knock.messages()) == 2
+
+
+def test_feed_items(knock: FakeKnock, knock_client: knockkit.Client, five: list[str]) -> None:
+    page = feeds.list_items(knock_client, "jhammond", FEED)
+    assert [item.id for item in page] == five[::-1]
+    assert page.extra["meta"] == {"__typename": "FeedMetadata", "total_count": 5, "unread_count": 5, "unseen_count": 5}
+    assert page.extra["vars"] == {}
+    item = page.entries[-1]
+    assert item.source == {
+        "__typename": "Workflow", "key": "dinosaurs-loose", "categories": ["safety"],
+        "version_id": item.source["version_id"] if item.source else None,
+    }  # fmt: skip
+    assert item.total_activities == 1 and item.data == {"type": "trex", "priority": 0}
+    messages.mark_as_read(knock_client, five[0])
+    messages.archive(knock_client, five[1])
+    unread = feeds.list_items(knock_client, "jhammond", FEED, status="unread")
+    assert [i.id for i in unread] == [five[4], five[3], five[2]]
+    assert unread.extra["meta"]["unread_count"] == 3 and unread.extra["meta"]["unseen_count"] == 4
+    assert [i.id for i in feeds.list_items(knock_client, "jhammond", FEED, archived="only")] == [five[1]]
+    assert len(feeds.list_items(knock_client, "jhammond", FEED, archived="include")) == 5
+    assert [i.id for i in feeds.list_items(knock_client, "jhammond", FEED, tenant="isla-sorna")] == [five[4]]
+    assert len(feeds.list_items(knock_client, "jhammond", FEED, has_tenant=False)) == 1
+    assert len(feeds.list_items(knock_client, "jhammond", FEED, source="gift-shop")) == 2
+    assert len(feeds.list_items(knock_client, "jhammond", FakeKnock.channel_id("email"))) == 0
+    paged = feeds.list_items(knock_client, "jhammond", FEED, page_size=3)
+    assert len(paged) == 3 and paged.page_info.after
+    assert feeds.get_settings(knock_client, "jhammond", FEED).features == {"branding_required": False}

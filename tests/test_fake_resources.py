@@ -1,0 +1,266 @@
+"""FakeKnock's stored resources: users, preferences (replace and deep merge), channel data,
+objects, subscriptions, tenants, schedules (stored, never run) and bulk operations."""
+
+from __future__ import annotations
+
+import pytest
+
+import knockkit
+from knockkit import bulk_operations, objects, schedules, tenants, users, workflows
+from knockkit._http import request
+from knockkit.testing import FakeKnock
+
+APNS = "8209a4f2-4a1d-4f9c-9f0e-0c7a8e4d2b11"
+DAILY = [{"frequency": "daily", "hours": 9}]
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def test_identify_upserts_with_a_deep_merge(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    created = users.identify(knock_client, "jhammond", {"name": "John", "park": {"name": "Jurassic", "open": False}})
+    assert created.created_at is None and created.updated_at is not None
+    updated = users.identify(knock_client, "jhammond", {"email": "j@ingen.net", "park": {"open": True}})
+    assert (updated.name, updated.email) == ("John", "j@ingen.net")
+    assert updated.properties == {"park": {"name": "Jurassic", "open": True}}
+    fetched = users.get(knock_client, "jhammond")
+    assert fetched == updated and fetched.typename == "User"
+
+
+def test_get_delete_and_list_users(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    with pytest.raises(knockkit.NotFoundError) as caught:
+        users.get(knock_client, "nobody")
+    assert caught.value.code == "resource_missing"
+    for i in range(7):
+        users.identify(knock_client, f"u{i}", {})
+    first = users.list(knock_client, page_size=3)
+    assert [u.id for u in first] == ["u0", "u1", "u2"] and first.page_info.before is None
+    assert [u.id for u in users.list(knock_client, page_size=3, after=first.page_info.after)] == ["u3", "u4", "u5"]
+    assert [u.id for u in knockkit.paginate(users.list, knock_client, page_size=3)] == [f"u{i}" for i in range(7)]
+    users.delete(knock_client, "u3")
+    users.delete(knock_client, "u3")  # deleting twice is harmless
+    assert "u3" not in [u.id for u in knockkit.paginate(users.list, knock_client, page_size=3)]
+    with pytest.raises(knockkit.UnprocessableEntityError):
+        request(knock_client, "GET", "/v1/users", query={"page_size": 50, "after": "bogus"}, into=dict)
+
+
+def test_merge_users(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    users.identify(knock_client, "guest-1", {"email": "guest@ingen.net", "visits": 3})
+    users.set_channel_data(knock_client, "guest-1", APNS, {"tokens": ["t1"]})
+    users.identify(knock_client, "jhammond", {"name": "John"})
+    merged = users.merge(knock_client, "jhammond", "guest-1")
+    assert (merged.name, merged.email, merged.properties) == ("John", "guest@ingen.net", {"visits": 3})
+    assert knock.user("guest-1") is None
+    assert users.get_channel_data(knock_client, "jhammond", APNS).data["tokens"] == ["t1"]
+
+
+# --- preferences and channel data ----------------------------------------------------------
+
+
+def test_preferences_replace_or_deep_merge(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    users.identify(knock_client, "jhammond", {})
+    unset = users.get_preferences(knock_client, "jhammond")
+    assert (unset.id, unset.channel_types, unset.workflows) == ("default", None, None)
+    users.set_preferences(knock_client, "jhammond", {"channel_types": {"email": True, "sms": False}})
+    users.set_workflow_preferences(knock_client, "jhammond", "dinosaurs-loose", {"channel_types": {"email": False}})
+    users.set_workflow_preferences(knock_client, "jhammond", "dinosaurs-loose", {"channel_types": {"push": True}})
+    users.set_channel_type_preferences(knock_client, "jhammond", "sms", True)
+    merged = users.get_preferences(knock_client, "jhammond")
+    assert merged.channel_types == {"email": True, "sms": True}
+    assert merged.workflows == {"dinosaurs-loose": {"channel_types": {"email": False, "push": True}}}
+    assert knock.requests[-2].body["__persistence_strategy__"] == "merge"
+    replaced = users.set_preferences(knock_client, "jhammond", {"categories": {"marketing": False}})
+    assert (replaced.channel_types, replaced.workflows, replaced.categories) == (None, None, {"marketing": False})
+    users.set_preferences(knock_client, "jhammond", {"channel_types": {"email": False}}, preference_set="jurassic-park")
+    assert [p.id for p in users.list_preferences(knock_client, "jhammond")] == ["default", "jurassic-park"]
+    users.unset_preferences(knock_client, "jhammond", preference_set="jurassic-park")
+    assert [p.id for p in users.list_preferences(knock_client, "jhammond")] == ["default"]
+
+
+def test_preferences_reject_what_knock_rejects(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    with pytest.raises(knockkit.NotFoundError):
+        users.set_preferences(knock_client, "nobody", {"channel_types": {"email": True}})
+    users.identify(knock_client, "jhammond", {})
+    with pytest.raises(knockkit.UnprocessableEntityError):
+        request(knock_client, "PUT", "/v1/users/{user_id}/preferences/{id}", user_id="jhammond", id="default",
+                json={"colour": "red"}, into=dict)  # fmt: skip
+
+
+def test_channel_data(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    users.identify(knock_client, "jhammond", {})
+    stored = users.set_channel_data(knock_client, "jhammond", APNS, {"tokens": ["t1", "t2"]})
+    assert (stored.channel_id, stored.typename) == (APNS, "ChannelData")
+    # Knock answers push data in full: the tokens sent, and a device for each.
+    assert stored.data == {
+        "tokens": ["t1", "t2"],
+        "devices": [{"token": t, "locale": None, "timezone": None} for t in ("t1", "t2")],
+    }
+    assert users.get_channel_data(knock_client, "jhammond", APNS) == stored
+    devices = users.set_channel_data(knock_client, "jhammond", APNS, {"devices": [{"token": "t3", "locale": "en"}]})
+    assert devices.data == {"devices": [{"token": "t3", "locale": "en"}], "tokens": ["t3"]}
+    slack = users.set_channel_data(knock_client, "jhammond", "slack", {"connections": [{"user_id": "U1"}]})
+    assert slack.data == {"connections": [{"user_id": "U1"}]}
+    users.unset_channel_data(knock_client, "jhammond", APNS)
+    with pytest.raises(knockkit.NotFoundError):
+        users.get_channel_data(knock_client, "jhammond", APNS)
+
+
+# --- objects and subscriptions ---------------------------------------------------------------
+
+
+def test_objects_nest_their_properties(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    obj = objects.set(knock_client, "parks", "isla-nublar", {"name": "Isla Nublar", "fences": {"on": True}})
+    assert (obj.id, obj.collection) == ("isla-nublar", "parks")
+    assert obj.properties == {"name": "Isla Nublar", "fences": {"on": True}}
+    objects.set(knock_client, "parks", "isla-nublar", {"fences": {"voltage": 10000}})
+    assert objects.get(knock_client, "parks", "isla-nublar").properties["fences"] == {"on": True, "voltage": 10000}
+    objects.set(knock_client, "parks", "isla-sorna", {})
+    objects.set(knock_client, "labs", "hammond-lab", {})
+    assert [o.id for o in objects.list(knock_client, "parks")] == ["isla-nublar", "isla-sorna"]
+    objects.set_channel_data(knock_client, "parks", "isla-nublar", APNS, {"tokens": ["t"]})
+    assert objects.get_channel_data(knock_client, "parks", "isla-nublar", APNS).data["tokens"] == ["t"]
+    objects.set_preferences(knock_client, "parks", "isla-nublar", {"channel_types": {"email": False}})
+    assert objects.get_preferences(knock_client, "parks", "isla-nublar").channel_types == {"email": False}
+    objects.delete(knock_client, "parks", "isla-sorna")
+    with pytest.raises(knockkit.NotFoundError):
+        objects.get(knock_client, "parks", "isla-sorna")
+
+
+def test_subscriptions(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    objects.set(knock_client, "parks", "isla-nublar", {"name": "Isla Nublar"})
+    objects.set(knock_client, "parks", "isla-sorna", {})
+    added = objects.add_subscriptions(
+        knock_client, "parks", "isla-nublar", ["jhammond", {"id": "agrant", "email": "a@ingen.net"}],
+        properties={"role": "owner"},
+    )  # fmt: skip
+    assert [(s.recipient["id"], s.object.id if s.object else None) for s in added] == [
+        ("jhammond", "isla-nublar"), ("agrant", "isla-nublar"),
+    ]  # fmt: skip
+    assert added[0].properties == {"role": "owner"}
+    assert knock.user("agrant") is not None  # identified inline
+    objects.add_subscriptions(knock_client, "parks", "isla-sorna", ["jhammond"])
+    listed = objects.list_subscriptions(knock_client, "parks", "isla-nublar")
+    assert [s.recipient["id"] for s in listed] == ["jhammond", "agrant"]
+    only = objects.list_subscriptions(knock_client, "parks", "isla-nublar", recipients=["agrant"])
+    assert [s.recipient["id"] for s in only] == ["agrant"]
+    mine = users.list_subscriptions(knock_client, "jhammond")
+    assert [s.object.id for s in mine if s.object] == ["isla-nublar", "isla-sorna"]
+    narrowed = users.list_subscriptions(knock_client, "jhammond", objects=[{"collection": "parks", "id": "isla-sorna"}])
+    assert [s.object.id for s in narrowed if s.object] == ["isla-sorna"]
+    removed = objects.delete_subscriptions(knock_client, "parks", "isla-nublar", ["jhammond", "never-subscribed"])
+    assert [s.recipient["id"] for s in removed] == ["jhammond"]
+    assert [s.recipient["id"] for s in objects.list_subscriptions(knock_client, "parks", "isla-nublar")] == ["agrant"]
+    with pytest.raises(knockkit.NotFoundError):
+        objects.add_subscriptions(knock_client, "parks", "no-such-park", ["jhammond"])
+
+
+def test_an_object_can_subscribe_to_an_object(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    objects.set(knock_client, "parks", "isla-nublar", {})
+    objects.set(knock_client, "teams", "rangers", {})
+    objects.add_subscriptions(knock_client, "parks", "isla-nublar", [{"id": "rangers", "collection": "teams"}])
+    as_recipient = objects.list_subscriptions(knock_client, "teams", "rangers", mode="recipient")
+    assert [s.object.id for s in as_recipient if s.object] == ["isla-nublar"]
+
+
+# --- tenants --------------------------------------------------------------------------------
+
+
+def test_tenants(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    tenant = tenants.set(
+        knock_client, "jurassic-park", {"name": "Jurassic Park", "region": "costa-rica"},
+        settings={"branding": {"primary_color": "#DF1A22"}},
+    )  # fmt: skip
+    assert (tenant.id, tenant.name, tenant.properties) == ("jurassic-park", "Jurassic Park", {"region": "costa-rica"})
+    assert tenant.settings == {"branding": {"primary_color": "#DF1A22"}}
+    tenants.set(knock_client, "isla-sorna", {"name": "Site B"})
+    assert tenants.get(knock_client, "jurassic-park") == tenant
+    assert [t.id for t in tenants.list(knock_client)] == ["jurassic-park", "isla-sorna"]
+    assert [t.id for t in tenants.list(knock_client, name="Site B")] == ["isla-sorna"]
+    tenants.delete(knock_client, "isla-sorna")
+    with pytest.raises(knockkit.NotFoundError):
+        tenants.get(knock_client, "isla-sorna")
+
+
+# --- schedules ------------------------------------------------------------------------------
+
+
+def test_schedules_are_stored_and_never_run(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    knock.add_workflow("daily-digest", steps=["in_app_feed"])
+    created = schedules.create(
+        knock_client, "daily-digest", recipients=["jhammond", {"id": "agrant", "name": "Alan"}], repeats=DAILY,
+        data={"park": "isla-nublar"}, tenant="jurassic-park", actor="dnedry",
+    )  # fmt: skip
+    assert [s.recipient["id"] for s in created] == ["jhammond", "agrant"]
+    first = created[0]
+    assert (first.workflow, first.tenant, first.data) == ("daily-digest", "jurassic-park", {"park": "isla-nublar"})
+    assert first.repeats and first.repeats[0]["frequency"] == "daily"
+    assert first.actor and first.actor["id"] == "dnedry"
+    assert [s.id for s in schedules.list(knock_client, "daily-digest")] == [s.id for s in created]
+    assert [s.id for s in schedules.list(knock_client, "daily-digest", recipients=["agrant"])] == [created[1].id]
+    assert [s.id for s in users.list_schedules(knock_client, "jhammond")] == [first.id]
+    (updated,) = schedules.update(knock_client, [first.id], data={"park": "isla-sorna"})
+    assert updated.data == {"park": "isla-sorna"} and updated.repeats == first.repeats
+    assert [s.id for s in schedules.delete(knock_client, [first.id])] == [first.id]
+    assert [s.id for s in schedules.list(knock_client, "daily-digest")] == [created[1].id]
+    assert knock.messages() == [] and knock.runs() == []
+    with pytest.raises(knockkit.NotFoundError):
+        schedules.create(knock_client, "undeclared", recipients=["jhammond"], repeats=DAILY)
+    with pytest.raises(knockkit.NotFoundError):
+        schedules.delete(knock_client, [first.id])
+
+
+def test_object_schedules(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    knock.add_workflow("daily-digest", steps=["in_app_feed"])
+    objects.set(knock_client, "parks", "isla-nublar", {})
+    schedules.create(knock_client, "daily-digest", recipients=[{"id": "isla-nublar", "collection": "parks"}],
+                     repeats=DAILY)  # fmt: skip
+    (schedule,) = objects.list_schedules(knock_client, "parks", "isla-nublar")
+    assert schedule.recipient["collection"] == "parks"
+
+
+# --- bulk operations ------------------------------------------------------------------------
+
+
+def test_bulk_operations_apply_at_once_and_report_completed(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    queued = users.bulk_identify(knock_client, [{"id": "u1", "name": "One"}, {"id": "u2", "name": "Two"}])
+    assert (queued.status, queued.name, queued.estimated_total_rows) == ("queued", "users.identify", 2)
+    assert knock.user("u2") is not None  # applied already
+    done = bulk_operations.get(knock_client, queued.id)
+    assert (done.status, done.processed_rows, done.success_count, done.error_count) == ("completed", 2, 2, 0)
+    assert done.finished and done.completed_at is not None
+    assert bulk_operations.wait(knock_client, queued.id, interval=0.01).status == "completed"
+    with pytest.raises(knockkit.NotFoundError):
+        bulk_operations.get(knock_client, "00000000-0000-0000-0000-000000000000")
+
+
+def test_every_bulk_endpoint(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    def finished(operation: knockkit.models.BulkOperation) -> knockkit.models.BulkOperation:
+        return bulk_operations.get(knock_client, operation.id)
+
+    users.bulk_identify(knock_client, [{"id": "u1"}, {"id": "u2"}, {"id": "u3"}])
+    prefs = finished(users.bulk_set_preferences(knock_client, ["u1", "nobody"], {"channel_types": {"sms": False}}))
+    assert (prefs.success_count, prefs.error_count) == (1, 1)
+    assert users.get_preferences(knock_client, "u1").channel_types == {"sms": False}
+    users.bulk_delete(knock_client, ["u3"])
+    assert knock.user("u3") is None
+    objects.bulk_set(knock_client, "parks", [{"id": "p1", "name": "One"}, {"id": "p2"}])
+    assert [o.id for o in objects.list(knock_client, "parks")] == ["p1", "p2"]
+    objects.bulk_add_subscriptions(knock_client, "parks", [{"id": "p1", "recipients": ["u1", "u2"]}])
+    assert len(objects.list_subscriptions(knock_client, "parks", "p1")) == 2
+    objects.bulk_delete_subscriptions(knock_client, "parks", [{"id": "p1", "recipients": ["u2"]}])
+    assert [s.recipient["id"] for s in objects.list_subscriptions(knock_client, "parks", "p1")] == ["u1"]
+    objects.bulk_delete(knock_client, "parks", ["p2"])
+    assert [o.id for o in objects.list(knock_client, "parks")] == ["p1"]
+    tenants.bulk_set(knock_client, ["t1", {"id": "t2", "name": "Two"}])
+    assert [t.id for t in tenants.list(knock_client)] == ["t1", "t2"]
+    tenants.bulk_delete(knock_client, ["t1"])
+    assert [t.id for t in tenants.list(knock_client)] == ["t2"]
+    knock.add_workflow("daily-digest", steps=["in_app_feed"])
+    created = finished(schedules.bulk_create(knock_client, [
+        {"workflow": "daily-digest", "recipient": "u1", "repeats": DAILY},
+        {"workflow": "undeclared", "recipient": "u2", "repeats": DAILY},
+    ]))  # fmt: skip
+    assert (created.success_count, created.error_count) == (1, 1)
+    assert created.error_items == [{"index": 1, "message": "The workflow 'undeclared' was not found"}]
+    workflows.trigger(knock_client, "daily-digest", recipients=["u1"])
+    assert len(knock.messages()) == 1  # the schedule itself never ran

@@ -1,0 +1,152 @@
+"""Every answer FakeKnock gives in a broad scenario fits the response schema Knock's OpenAPI
+spec documents for that operation (validated by openapi-core on the contract harness's
+adjusted spec, so the fake is held to the same reading of the spec as knockkit)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import urllib3
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Response
+
+import knockkit
+from knockkit import (
+    bulk_operations,
+    channels,
+    feeds,
+    messages,
+    objects,
+    schedules,
+    tenants,
+    users,
+    workflow_recipient_runs,
+    workflows,
+)
+from knockkit.testing import FakeKnock, Step
+from tests.contract import harness
+
+APNS = "8209a4f2-4a1d-4f9c-9f0e-0c7a8e4d2b11"
+FEED = FakeKnock.channel_id("in_app_feed")
+
+
+class RecordingPool(urllib3.PoolManager):
+    """A transport that keeps every request and response knockkit exchanges with the fake."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exchanges: list[tuple[str, str, Any, dict[str, str], urllib3.BaseHTTPResponse]] = []
+
+    def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> urllib3.BaseHTTPResponse:
+        response = super().urlopen(method, url, redirect=redirect, **kw)
+        self.exchanges.append((method, url, kw.get("body"), dict(kw.get("headers") or {}), response))
+        return response
+
+
+def scenario(fake: FakeKnock, client: knockkit.Client) -> None:
+    fake.add_workflow("dinosaurs-loose", steps=["in_app_feed", "email", "delay", Step("push", channel_id=APNS)],
+                      categories=["safety"])  # fmt: skip
+    fake.add_workflow("comments", steps=["batch", "in_app_feed"])
+    users.identify(client, "jhammond", {"name": "John Hammond", "email": "jhammond@ingen.net", "cane": "amber"})
+    users.identify(client, "agrant", {"name": "Alan Grant", "email": "agrant@ingen.net"})
+    users.get(client, "jhammond")
+    users.list(client, page_size=1)
+    users.set_preferences(client, "jhammond", {"channel_types": {"email": True}, "workflows": {"x": False}})
+    users.set_category_preferences(client, "agrant", "safety", {"channel_types": {"sms": False}})
+    users.get_preferences(client, "jhammond", tenant="jurassic-park")
+    users.list_preferences(client, "jhammond")
+    users.set_channel_data(client, "jhammond", APNS, {"tokens": ["apns-1"]})
+    users.get_channel_data(client, "jhammond", APNS)
+    objects.set(client, "parks", "isla-nublar", {"name": "Isla Nublar"})
+    objects.get(client, "parks", "isla-nublar")
+    objects.list(client, "parks")
+    objects.set_preferences(client, "parks", "isla-nublar", {"channel_types": {"email": False}})
+    objects.list_preferences(client, "parks", "isla-nublar")
+    objects.set_channel_data(client, "parks", "isla-nublar", APNS, {"tokens": ["t"]})
+    objects.add_subscriptions(client, "parks", "isla-nublar", ["jhammond", "agrant"], properties={"role": "x"})
+    objects.list_subscriptions(client, "parks", "isla-nublar")
+    users.list_subscriptions(client, "jhammond")
+    tenants.set(client, "jurassic-park", {"name": "Jurassic Park"}, settings={"branding": {"primary_color": "#000"}})
+    tenants.get(client, "jurassic-park")
+    tenants.list(client)
+    run = workflows.trigger(
+        client, "dinosaurs-loose", recipients=["jhammond", {"id": "isla-nublar", "collection": "parks"}],
+        actor="agrant", tenant="jurassic-park", data={"type": "trex"}, cancellation_key="k1",
+    )  # fmt: skip
+    workflows.trigger(client, "comments", recipients=["jhammond"], actor="agrant", data={"text": "hi"})
+    workflows.cancel(client, "dinosaurs-loose", "k1", recipients=["agrant"])
+    fake.release()
+    page = messages.list(client, page_size=2, workflow_run_id=run.workflow_run_id, status=["sent"])
+    message_id = page.entries[0].id
+    messages.get(client, message_id)
+    messages.mark_as_seen(client, message_id)
+    messages.mark_as_read(client, message_id)
+    messages.mark_as_interacted(client, message_id, metadata={"k": "v"})
+    messages.archive(client, message_id)
+    messages.unarchive(client, message_id)
+    messages.mark_as_unread(client, message_id)
+    messages.mark_as_unseen(client, message_id)
+    messages.batch_mark_as_read(client, [m.id for m in page])
+    messages.batch_archive(client, [message_id])
+    users.list_messages(client, "jhammond", engagement_status=["unread"])
+    objects.list_messages(client, "parks", "isla-nublar")
+    feeds.list_items(client, "jhammond", FEED, archived="include")
+    feeds.get_settings(client, "jhammond", FEED)
+    runs = workflow_recipient_runs.list(client, workflow="dinosaurs-loose")
+    workflow_recipient_runs.get(client, runs.entries[0].id)
+    created = schedules.create(
+        client, "dinosaurs-loose", recipients=["jhammond"], actor="agrant",
+        repeats=[{"frequency": "daily", "hours": 9}], data={"a": 1}, tenant="jurassic-park",
+    )  # fmt: skip
+    schedules.list(client, "dinosaurs-loose")
+    users.list_schedules(client, "jhammond")
+    schedules.update(client, [created[0].id], data={"a": 2})
+    schedules.delete(client, [created[0].id])
+    operation = users.bulk_identify(client, [{"id": "u1"}])
+    bulk_operations.get(client, operation.id)
+    objects.bulk_set(client, "parks", [{"id": "p1"}])
+    tenants.bulk_set(client, ["t1"])
+    channels.bulk_update_message_status(client, FEED, "seen")
+    users.merge(client, "jhammond", "u1")
+    objects.delete_subscriptions(client, "parks", "isla-nublar", ["agrant"])
+    users.unset_channel_data(client, "jhammond", APNS)
+    tenants.delete(client, "t1")
+    users.delete(client, "agrant")
+
+
+def exchanges() -> list[tuple[str, str, Any, dict[str, str], urllib3.BaseHTTPResponse]]:
+    pool = RecordingPool()
+    with FakeKnock() as fake:
+        scenario(fake, fake.client(transport=pool))
+    pool.clear()
+    return pool.exchanges
+
+
+EXCHANGES = exchanges()
+
+
+@pytest.mark.parametrize(
+    "exchange", EXCHANGES, ids=[f"{i:02d}-{m} {urlsplit(u).path}" for i, (m, u, *_) in enumerate(EXCHANGES)]
+)
+def test_the_answer_fits_the_spec(exchange: tuple[str, str, Any, dict[str, str], urllib3.BaseHTTPResponse]) -> None:
+    method, url, body, headers, response = exchange
+    split = urlsplit(url)
+    assert 200 <= response.status < 300
+    assert response.headers.get("x-request-id")
+    request = EnvironBuilder(
+        method=method, path=split.path, query_string=split.query, headers=headers, data=body
+    ).get_request()
+    found = harness.find_operation(method, request.path)
+    assert found is not None, f"{method} {request.path} is not an operation of the spec"
+    answer = Response(response.data, status=response.status, headers=dict(response.headers))
+    result = harness.openapi().unmarshal_response(harness.RecordedRequest(request), WerkzeugOpenAPIResponse(answer))
+    errors = [harness.describe_error(e) for e in result.errors]
+    assert not errors, f"{method} {url} -> {response.status} {response.data[:300]!r}\n" + "\n".join(errors)
+
+
+def test_the_scenario_covers_the_emulated_operations() -> None:
+    covered = {(m, harness.find_operation(m, urlsplit(u).path)[0]) for m, u, *_ in EXCHANGES}  # type: ignore[index]
+    assert len(covered) >= 54, sorted(covered)
