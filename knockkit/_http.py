@@ -154,7 +154,8 @@ def _retry_policy(retries: int, backoff: float, max_retry_after: float, safe: bo
         backoff_factor=backoff,
         backoff_max=8.0,
         respect_retry_after_header=True,
-        retry_after_max=int(max_retry_after),
+        # urllib3 types this as int but compares it as a number; int() would turn 0.5 into 0.
+        retry_after_max=max_retry_after,  # type: ignore[arg-type]
     )
 
 
@@ -486,10 +487,15 @@ def decode(data: bytes, into: Any, *, client: Client, status: int, method: str, 
 
     if not data:
         raise invalid("expected a JSON body, got an empty one")
+    # The errors are raised outside the except blocks: the exceptions they replace quote
+    # the body (which may echo the key) and would stay reachable as __context__.
     try:
         parsed = _json.loads(data)
+        is_json = True
     except ValueError:
-        raise invalid("the response is not JSON") from None
+        is_json = False
+    if not is_json:
+        raise invalid("the response is not JSON")
     if into is dict:
         if not isinstance(parsed, dict):
             raise invalid("expected a JSON object", parsed)
@@ -497,8 +503,9 @@ def decode(data: bytes, into: Any, *, client: Client, status: int, method: str, 
     try:
         return structure(parsed, into)
     except Exception as exc:
-        name = getattr(into, "__name__", str(into))
-        raise invalid(f"the response does not fit {name} ({_first_error(exc)})", parsed) from None
+        problem = _first_error(exc)
+    name = getattr(into, "__name__", str(into))
+    raise invalid(f"the response does not fit {name} ({problem})", parsed)
 
 
 def _first_error(exc: BaseException) -> str:

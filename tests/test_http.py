@@ -333,3 +333,13 @@ def test_page_size_is_checked(httpserver: HTTPServer, client: knockkit.Client, p
     with pytest.raises(ValueError, match="page_size must be a whole number from 1 to 50"):
         users.list(client, page_size=page_size)  # type: ignore[arg-type]
     assert httpserver.log == []
+
+
+def test_a_fractional_max_retry_after_caps_the_wait(httpserver: HTTPServer, client: knockkit.Client) -> None:
+    limited = knock_error(429, "rate_limited", "slow down")
+    limited.headers["Retry-After"] = "30"
+    httpserver.expect_ordered_request("/v1/users/u1").respond_with_response(limited)
+    httpserver.expect_ordered_request("/v1/users/u1").respond_with_json({**USER, "id": "u1"})
+    started = time.monotonic()
+    assert users.get(client.evolve(max_retry_after=0.3), "u1").id == "u1"
+    assert 0.25 <= time.monotonic() - started < 5  # waited the capped 0.3 s, not 30 s nor 0
