@@ -34,9 +34,16 @@ def _check_members(members: object) -> Sequence[Mapping[str, Any]]:
     return checked
 
 
-def list_members(client: Client, key: str) -> Page[AudienceMember]:
-    """The members of an audience."""
-    return request(client, "GET", _MEMBERS, key=key, into=Page[AudienceMember])
+def list_members(
+    client: Client, key: str, *, after: str | None = None, before: str | None = None, page_size: int | None = None
+) -> Page[AudienceMember]:
+    """One page of the members of an audience.
+
+    The spec declares no cursor parameters here, but the response carries ``page_info``;
+    knockkit sends Knock's usual cursors so that ``knockkit.paginate`` can follow it.
+    """
+    query = {"after": after, "before": before, "page_size": page_size}
+    return request(client, "GET", _MEMBERS, key=key, query=query, into=Page[AudienceMember])
 
 
 def add_members(

@@ -97,3 +97,22 @@ def test_members_are_checked_before_sending(
     with pytest.raises(error, match=message):
         audiences.remove_members(client, KEY, members)
     assert httpserver.log == []
+
+
+def test_paginate_follows_audience_member_cursors(httpserver: HTTPServer, client: knockkit.Client) -> None:
+    first = example("ListAudienceMembersResponse")
+    second = example("ListAudienceMembersResponse")
+    first["page_info"] = {"after": "cur 2", "before": None, "page_size": 1}
+    second["page_info"] = {"after": None, "before": None, "page_size": 1}
+    second["entries"][0]["user_id"] = "dr_sattler"
+    httpserver.expect_ordered_request(f"/v1/audiences/{KEY}/members", query_string="page_size=1").respond_with_json(
+        first
+    )
+    httpserver.expect_ordered_request(
+        f"/v1/audiences/{KEY}/members", query_string="after=cur%202&page_size=1"
+    ).respond_with_json(second)
+
+    members = list(knockkit.paginate(audiences.list_members, client, KEY, page_size=1))
+
+    assert [m.user_id for m in members] == ["dr_grant", "dr_sattler"]
+    assert len(httpserver.log) == 2
