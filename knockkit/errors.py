@@ -25,6 +25,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "error_for_status",
+    "WebhookVerificationError",
 ]
 
 
@@ -146,3 +147,9 @@ def error_for_status(status: int) -> type[APIError]:
     if status >= 500:
         return ServerError
     return _BY_STATUS.get(status, APIError)
+
+
+class WebhookVerificationError(KnockError):
+    """A webhook or fetch-step request failed :func:`knockkit.webhooks.verify`: its
+    ``x-knock-signature`` header is missing or malformed, its timestamp is stale, its
+    signature does not match, or its body is not JSON."""
