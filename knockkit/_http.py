@@ -104,6 +104,16 @@ class _Retry(Retry):
 
     attempts = 1
 
+    def __init__(self, *args: Any, max_retry_after: float = 60.0, **kwargs: Any) -> None:
+        # Our own cap on Retry-After: urllib3's retry_after_max exists only from 2.7, and is an int.
+        super().__init__(*args, **kwargs)
+        self.max_retry_after = max_retry_after
+
+    def new(self, **kwargs: Any) -> _Retry:
+        new = super().new(**kwargs)
+        new.max_retry_after = self.max_retry_after
+        return new
+
     def get_backoff_time(self) -> float:
         errors = len(self.history)
         if errors == 0:
@@ -126,9 +136,10 @@ class _Retry(Retry):
         # backoff applies); urllib3 would raise InvalidHeader, which knockkit would have
         # reported as a connection error although the server answered.
         try:
-            return super().get_retry_after(response)
+            seconds = super().get_retry_after(response)
         except InvalidHeader:
             return None
+        return None if seconds is None else min(seconds, self.max_retry_after)
 
 
 @functools.lru_cache(maxsize=64)
@@ -154,8 +165,7 @@ def _retry_policy(retries: int, backoff: float, max_retry_after: float, safe: bo
         backoff_factor=backoff,
         backoff_max=8.0,
         respect_retry_after_header=True,
-        # urllib3 types this as int but compares it as a number; int() would turn 0.5 into 0.
-        retry_after_max=max_retry_after,  # type: ignore[arg-type]
+        max_retry_after=max_retry_after,
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from knockkit._client import Client
-from knockkit.models import Page
+
+if TYPE_CHECKING:  # models (and attrs' generation of their classes) load with the first resource module
+    from knockkit.models import Page
 
 __all__ = ["paginate"]
 

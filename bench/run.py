@@ -1,0 +1,542 @@
+"""Measure knockkit next to raw urllib3 (the floor) and, when installed, the official ``knockapi``.
+
+    python bench/run.py            # full run, well under two minutes on 2 cores
+    python bench/run.py --quick    # fewer repetitions, for a smoke test
+    python bench/run.py --json out.json
+
+A loopback server (bench/server.py) runs in a separate process, so only the client's
+CPU is counted (``time.process_time`` of this process). Each figure is the median of
+several repetitions; the libraries take turns inside every repetition so that drift of
+the machine affects them alike. Ratios are to raw urllib3 measured in the same run.
+
+What the floor does: one ``urllib3.PoolManager`` sending the same method, path, headers
+and body as knockkit (including a fresh ``Idempotency-Key`` per trigger), checking the
+status and ``json.loads``-ing the response. It does no validation and builds no typed
+values, so it is the least any urllib3-based SDK can spend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import urllib3  # noqa: E402
+
+KEY = "sk_test_bench_7f3a9c1e5b2d4068a1"
+PROPS = {"name": "John Hammond", "email": "jhammond@ingen.net", "plan": "pro"}
+WORKFLOW = "dinosaurs-loose"
+TRIGGER = {
+    "recipients": ["jhammond", "agrant", "esattler"],
+    "actor": "dnedry",
+    "data": {"type": "trex", "priority": 1},
+}
+TOTAL_USERS = 10_000
+PAGE_SIZE = 50
+
+
+# --- the libraries ---------------------------------------------------------------------
+
+
+class Floor:
+    """Raw urllib3: the same requests, no SDK."""
+
+    name = "urllib3"
+
+    def __init__(self, base: str) -> None:
+        from knockkit._http import USER_AGENT
+
+        self.base = base
+        self.pool = urllib3.PoolManager(num_pools=16, maxsize=32)
+        self.headers = {"Authorization": "Bearer " + KEY, "User-Agent": USER_AGENT, "Accept": "application/json"}
+        self.json_headers = {**self.headers, "Content-Type": "application/json"}
+
+    def _send(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        data = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        response = self.pool.request(method, self.base + path, body=data, headers=headers or self.headers)
+        if response.status != 200:
+            raise RuntimeError(response.status)
+        return json.loads(response.data)
+
+    def identify(self, user_id: str) -> Any:
+        return self._send("PUT", "/v1/users/" + quote(user_id, safe=""), PROPS, self.json_headers)
+
+    def trigger(self) -> Any:
+        headers = {**self.json_headers, "Idempotency-Key": str(uuid.uuid4())}
+        return self._send("POST", f"/v1/workflows/{WORKFLOW}/trigger", TRIGGER, headers)
+
+    def get(self, user_id: str) -> Any:
+        return self._send("GET", "/v1/users/" + quote(user_id, safe=""))
+
+    def list_all(self) -> int:
+        count, after = 0, None
+        while True:
+            path = f"/v1/users?page_size={PAGE_SIZE}" + (f"&after={quote(after)}" if after else "")
+            page = self._send("GET", path)
+            count += len(page["entries"])
+            after = page["page_info"]["after"]
+            if not after:
+                return count
+
+    def new_client(self, key: str) -> Any:
+        # The closest thing raw urllib3 has to a client value: the headers carrying the key.
+        return {**self.headers, "Authorization": "Bearer " + key}
+
+    def call_with(self, client: Any, user_id: str) -> Any:
+        response = self.pool.request("GET", self.base + "/v1/users/" + quote(user_id, safe=""), headers=client)
+        return json.loads(response.data)
+
+
+class KnockKit:
+    name = "knockkit"
+
+    def __init__(self, base: str) -> None:
+        import knockkit
+        from knockkit import users, workflows
+
+        self.knockkit, self.users, self.workflows = knockkit, users, workflows
+        self.base = base
+        self.client = knockkit.Client(api_key=KEY, base_url=base)
+
+    def identify(self, user_id: str) -> Any:
+        return self.users.identify(self.client, user_id, PROPS)
+
+    def trigger(self) -> Any:
+        return self.workflows.trigger(self.client, WORKFLOW, **TRIGGER)
+
+    def get(self, user_id: str) -> Any:
+        return self.users.get(self.client, user_id)
+
+    def list_all(self) -> int:
+        return sum(1 for _ in self.knockkit.paginate(self.users.list, self.client, page_size=PAGE_SIZE))
+
+    def new_client(self, key: str) -> Any:
+        return self.knockkit.Client(api_key=key, base_url=self.base)
+
+    def call_with(self, client: Any, user_id: str) -> Any:
+        return self.users.get(client, user_id)
+
+
+class KnockApi:
+    """The official SDK (Stainless-generated, httpx + pydantic)."""
+
+    name = "knockapi"
+
+    def __init__(self, base: str) -> None:
+        from knockapi import Knock
+
+        self.Knock = Knock
+        self.base = base
+        self.client = Knock(api_key=KEY, base_url=base)
+
+    def identify(self, user_id: str) -> Any:
+        extra = {k: v for k, v in PROPS.items() if k not in ("name", "email")}
+        return self.client.users.update(user_id, name=PROPS["name"], email=PROPS["email"], extra_body=extra)
+
+    def trigger(self) -> Any:
+        return self.client.workflows.trigger(WORKFLOW, **TRIGGER)  # type: ignore[arg-type]
+
+    def get(self, user_id: str) -> Any:
+        return self.client.users.get(user_id)
+
+    def list_all(self) -> int:
+        first = self.client.users.list(page_size=PAGE_SIZE)
+        return sum(len(page.entries) for page in first.iter_pages())
+
+    def new_client(self, key: str) -> Any:
+        return self.Knock(api_key=key, base_url=self.base)
+
+    def call_with(self, client: Any, user_id: str) -> Any:
+        return client.users.get(user_id)
+
+
+def available_libraries(base: str) -> list[Any]:
+    libs: list[Any] = [Floor(base), KnockKit(base)]
+    with contextlib.suppress(ImportError):
+        libs.append(KnockApi(base))
+    return libs
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) spent in fn()."""
+    gc.collect()
+    cpu, wall = time.process_time(), time.perf_counter()
+    fn()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
+def per_call(lib: Any, op: str, n: int) -> tuple[float, float]:
+    if op == "identify":
+        ids = [f"user-{i:05d}" for i in range(n)]
+
+        def run() -> None:
+            for user_id in ids:
+                lib.identify(user_id)
+    elif op == "trigger":
+
+        def run() -> None:
+            for _ in range(n):
+                lib.trigger()
+    else:
+        ids = [f"user-{i:05d}" for i in range(n)]
+
+        def run() -> None:
+            for user_id in ids:
+                lib.get(user_id)
+
+    cpu, wall = timed(run)
+    return cpu / n, wall / n
+
+
+def per_page(lib: Any) -> float:
+    count = 0
+
+    def run() -> None:
+        nonlocal count
+        count = lib.list_all()
+
+    cpu, _ = timed(run)
+    assert count == TOTAL_USERS, (lib.name, count)
+    return cpu / (TOTAL_USERS // PAGE_SIZE)
+
+
+def threaded(lib: Any, threads: int, n: int) -> float:
+    """Calls per second of `threads` threads sharing one client, n calls each."""
+    barrier = threading.Barrier(threads + 1)
+    errors: list[BaseException] = []
+
+    def work(t: int) -> None:
+        barrier.wait()
+        try:
+            for i in range(n):
+                lib.get(f"user-{t}-{i}")
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    gc.collect()
+    started = time.perf_counter()
+    barrier.wait()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return threads * n / elapsed
+
+
+def constructor(lib: Any, n: int) -> float:
+    keys = [f"sk_test_{i:08d}_{uuid.uuid4().hex[:12]}" for i in range(n)]
+    new = lib.new_client
+    gc.collect()
+    started = time.perf_counter()
+    made = [new(k) for k in keys]
+    elapsed = time.perf_counter() - started
+    assert len(made) == n
+    return elapsed / n
+
+
+def memory_per_client(lib: Any, n: int) -> float:
+    """Bytes still allocated per client after n distinct clients each made one call."""
+    keys = [f"sk_test_{i:08d}_{uuid.uuid4().hex[:12]}" for i in range(n)]
+    lib.call_with(lib.new_client(KEY), "warm-up")
+    made: list[Any] = []
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for key in keys:
+            client = lib.new_client(key)
+            lib.call_with(client, "user-1")
+            made.append(client)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return (after - before) / n
+
+
+def _child_env(pycache: str) -> dict[str, str]:
+    # Installed packages import from compiled bytecode; so must knockkit from a checkout,
+    # even where PYTHONDONTWRITEBYTECODE is set. A private cache keeps the tree clean.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    return env
+
+
+IMPORT_CODE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+
+# From process start to the first decoded response: import, make a client, call once.
+COLD_START_CODE = {
+    "urllib3": (
+        "import time; t = time.perf_counter(); import json, urllib3; "
+        "pool = urllib3.PoolManager(); "
+        "r = pool.request('GET', '{base}/v1/users/u1', headers={{'Authorization': 'Bearer {key}'}}); "
+        "json.loads(r.data); print(time.perf_counter() - t)"
+    ),
+    "knockkit": (
+        "import time; t = time.perf_counter(); import knockkit; "
+        "knockkit.users.get(knockkit.Client(api_key='{key}', base_url='{base}'), 'u1'); "
+        "print(time.perf_counter() - t)"
+    ),
+    "knockapi": (
+        "import time; t = time.perf_counter(); import knockapi; "
+        "knockapi.Knock(api_key='{key}', base_url='{base}').users.get('u1'); "
+        "print(time.perf_counter() - t)"
+    ),
+}
+
+
+def fresh_process_times(codes: dict[str, str], runs: int, pycache: str) -> dict[str, float]:
+    """Median seconds printed by each snippet, each run in a fresh interpreter, taking turns."""
+    env = _child_env(pycache)
+    times: dict[str, list[float]] = {name: [] for name in codes}
+    for attempt in range(runs + 1):
+        for name, code in codes.items():
+            out = subprocess.run(
+                [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+            )
+            if attempt:  # the first run only fills the bytecode cache
+                times[name].append(float(out.stdout))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def rss(lib: str, base: str, pycache: str) -> tuple[float, float]:
+    """(peak RSS in MiB, RSS growth per client in KiB) of a fresh process running a fixed workload."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--rss-child", lib, base],
+        cwd=ROOT, env=_child_env(pycache), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    peak, per_client = out.stdout.split()[-2:]
+    return float(peak), float(per_client)
+
+
+def _status_kib(field: str) -> int:
+    # /proc/self/status is this process's own (ru_maxrss may carry the parent's peak across exec).
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def rss_child(name: str, base: str) -> None:
+    """Import a library, make 500 calls of each kind and read all 10,000 users; then make
+    distinct clients that each call once (1,000; 50 for knockapi) and see RSS grow."""
+    lib = {"urllib3": Floor, "knockkit": KnockKit, "knockapi": KnockApi}[name](base)
+    for i in range(500):
+        lib.get(f"user-{i}")
+        lib.trigger()
+    lib.list_all()
+    peak = _status_kib("VmHWM") / 1024
+    count = 50 if name == "knockapi" else 1000
+    gc.collect()
+    before = _status_kib("VmRSS")
+    clients = []
+    for i in range(count):
+        client = lib.new_client(f"sk_test_{i:08d}_{uuid.uuid4().hex[:12]}")
+        lib.call_with(client, "user-1")
+        clients.append(client)
+    gc.collect()
+    print(peak, (_status_kib("VmRSS") - before) / count)
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+def start_server() -> tuple[subprocess.Popen[bytes], str]:
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "server.py")], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().decode()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise RuntimeError(f"bench server did not start: {line!r}")
+    return proc, f"http://127.0.0.1:{int(line.split()[1])}"
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.close()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def median_of(samples: dict[str, list[float]]) -> dict[str, float]:
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def run(quick: bool) -> dict[str, dict[str, float]]:
+    reps = 3 if quick else 5
+    calls = 200 if quick else 1000
+    slow_calls = 100 if quick else 300  # knockapi is several times slower; fewer calls, same per-call figure
+    proc, base = start_server()
+    results: dict[str, dict[str, float]] = {}
+    try:
+        libs = available_libraries(base)
+        names = [lib.name for lib in libs]
+
+        def n_for(lib: Any, n: int) -> int:
+            return slow_calls * n // calls if lib.name == "knockapi" else n
+
+        for lib in libs:  # warm up: connections, lazily built converters, caches
+            for _ in range(20):
+                lib.identify("warm")
+                lib.trigger()
+                lib.get("warm")
+            lib.list_all()
+
+        for op in ("identify", "trigger", "get"):
+            cpu: dict[str, list[float]] = {n: [] for n in names}
+            wall: dict[str, list[float]] = {n: [] for n in names}
+            for _ in range(reps):
+                for lib in libs:
+                    c, w = per_call(lib, op, n_for(lib, calls))
+                    cpu[lib.name].append(c)
+                    wall[lib.name].append(w)
+            label = {"identify": "users.identify", "trigger": "workflows.trigger", "get": "users.get"}[op]
+            results[f"{label} CPU/call (us)"] = {k: v * 1e6 for k, v in median_of(cpu).items()}
+            results[f"{label} wall/call (us)"] = {k: v * 1e6 for k, v in median_of(wall).items()}
+
+        pages: dict[str, list[float]] = {n: [] for n in names}
+        for _ in range(3 if quick else 5):
+            for lib in libs:
+                if lib.name != "knockapi" or len(pages[lib.name]) < 2:
+                    pages[lib.name].append(per_page(lib))
+        results["users.list CPU/page of 50 (us)"] = {k: v * 1e6 for k, v in median_of(pages).items()}
+
+        threads: dict[str, list[float]] = {n: [] for n in names}
+        for _ in range(reps):
+            for lib in libs:
+                threads[lib.name].append(threaded(lib, 4, n_for(lib, calls // 2)))
+        results["4 threads, one client (calls/s)"] = median_of(threads)
+
+        ctor: dict[str, list[float]] = {n: [] for n in names}
+        for _ in range(reps):
+            for lib in libs:
+                ctor[lib.name].append(constructor(lib, 1000 if lib.name != "knockapi" else 20))
+        results["constructor (us/client)"] = {k: v * 1e6 for k, v in median_of(ctor).items()}
+        results["memory (bytes/client)"] = {
+            lib.name: memory_per_client(lib, 1000 if lib.name != "knockapi" else 50) for lib in libs
+        }
+        with tempfile.TemporaryDirectory(prefix="knockkit-bench-pyc-") as pycache:
+            measured = {name: rss(name, base, pycache) for name in names}
+            results["RSS per client (KiB)"] = {name: value[1] for name, value in measured.items()}
+            results["peak RSS (MiB)"] = {name: value[0] for name, value in measured.items()}
+            runs = 5 if quick else 11
+            imports = fresh_process_times({n: IMPORT_CODE.format(module=n) for n in names}, runs, pycache)
+            results["import time (ms)"] = {name: value * 1e3 for name, value in imports.items()}
+            cold = {n: COLD_START_CODE[n].format(base=base, key=KEY) for n in names}
+            cold_start = fresh_process_times(cold, 3 if quick else 5, pycache)
+            results["import + first call (ms)"] = {name: value * 1e3 for name, value in cold_start.items()}
+    finally:
+        stop_server(proc)
+    return results
+
+
+# metric -> (target ratio or absolute bound, "ratio"/"abs", lower-is-better)
+TARGETS: dict[str, tuple[float, str, bool]] = {
+    "users.identify CPU/call (us)": (1.2, "ratio", True),
+    "workflows.trigger CPU/call (us)": (1.2, "ratio", True),
+    "users.get CPU/call (us)": (1.2, "ratio", True),
+    "users.list CPU/page of 50 (us)": (2.0, "ratio", True),
+    "4 threads, one client (calls/s)": (0.85, "ratio", False),
+    "constructor (us/client)": (20.0, "abs", True),
+    "memory (bytes/client)": (2048.0, "abs", True),
+    "import time (ms)": (1.25, "ratio", True),
+}
+
+
+def verdict(metric: str, row: dict[str, float]) -> str:
+    if metric not in TARGETS:
+        return ""
+    bound, kind, lower = TARGETS[metric]
+    value = row["knockkit"] / row["urllib3"] if kind == "ratio" else row["knockkit"]
+    met = value <= bound if lower else value >= bound
+    sign = "<=" if lower else ">="
+    shown = f"{bound:g}x" if kind == "ratio" else f"{bound:g}"
+    return f"{sign} {shown} {'met' if met else 'MISSED'}"
+
+
+def table(results: dict[str, dict[str, float]]) -> str:
+    has_knockapi = any("knockapi" in row for row in results.values())
+    head = f"{'metric':<34}{'urllib3':>10}{'knockkit':>10}{'ratio':>8}  {'target':<16}"
+    if has_knockapi:
+        head += f"{'knockapi':>10}{'ratio':>8}"
+    lines = [head, "-" * len(head)]
+
+    def num(value: float) -> str:
+        return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+    for metric, row in results.items():
+        floor, kk = row.get("urllib3"), row["knockkit"]
+        absolute = metric in ("constructor (us/client)", "memory (bytes/client)", "RSS per client (KiB)")
+        ratio = "" if absolute or not floor else f"{kk / floor:.2f}x"
+        line = f"{metric:<34}{num(floor) if floor is not None else '-':>10}{num(kk):>10}{ratio:>8}  "
+        line += f"{verdict(metric, row):<16}"
+        if has_knockapi and "knockapi" in row:
+            other = row["knockapi"]
+            line += f"{num(other):>10}{'' if absolute or not floor else f'{other / floor:.2f}x':>8}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke test)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--rss-child", nargs=2, metavar=("LIB", "BASE_URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_child:
+        rss_child(*args.rss_child)
+        return
+    started = time.perf_counter()
+    results = run(args.quick)
+    versions = [f"Python {platform.python_version()}", f"urllib3 {urllib3.__version__}"]
+    try:
+        import knockapi
+
+        versions.append(f"knockapi {knockapi.__version__}")
+    except ImportError:
+        versions.append("knockapi not installed")
+    import knockkit
+
+    versions.insert(1, f"knockkit {knockkit.__version__}")
+    print(f"{', '.join(versions)}; {os.cpu_count()} CPUs; medians; ratios to raw urllib3 in this run")
+    print(table(results))
+    print(f"(run took {time.perf_counter() - started:.0f} s)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""Fixtures for the reliability suite: a misbehaving loopback server and fast-retrying clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import knockkit
+from tests.conftest import TEST_KEY
+from tests.reliability._server import FaultServer
+
+# Small waits so the suite stays fast: the first retry waits 37-50 ms, the second 75-100 ms.
+BACKOFF = 0.05
+TIMEOUT = 0.3
+# The least time two retries must have waited, with full jitter (0.75 of the nominal delay).
+MIN_BACKOFF_TWO_RETRIES = 0.75 * (BACKOFF + 2 * BACKOFF)
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with FaultServer() as running:
+        yield running
+    assert running.handler_errors == []
+
+
+def make_client(server: FaultServer, **changes: object) -> knockkit.Client:
+    settings: dict[str, object] = {
+        "api_key": TEST_KEY,
+        "base_url": server.url,
+        "backoff_factor": BACKOFF,
+        "timeout": TIMEOUT,
+        "connect_timeout": TIMEOUT,
+        "max_retries": 2,
+        **changes,
+    }
+    return knockkit.Client(**settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(server: FaultServer) -> knockkit.Client:
+    return make_client(server)
