@@ -65,7 +65,8 @@ class Model:
     _extra: ClassVar[str] = "extra"
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON-compatible dict this value came from, unknown keys included."""
+        """A JSON-compatible dict: every key the value was decoded from, unknown ones included,
+        and every field the model names (``None`` where Knock left it out)."""
         result: dict[str, Any] = unstructure(self)
         return result
 
@@ -513,10 +514,38 @@ def _keep(value: Any, _: Any) -> Any:
     return value
 
 
+_SCALARS = (str, int, float, bool)
+
+
+def _mistyped(kind: type, value: Any, wire: str) -> Any:
+    """A scalar of another type than declared: an int is a fine float, nothing else is
+    coerced (cattrs would turn null into "None")."""
+    if kind is float and value.__class__ is int:
+        return float(value)
+    raise TypeError(f"{wire!r} should be {kind.__name__}, not {type(value).__name__}")
+
+
+def _reader(conv: cattrs.Converter, field_type: Any) -> tuple[type | None, Any]:
+    """How to read a field: (scalar type to check, or None to keep as decoded; no hook),
+    or (None, a hook taking (value, wire key)). ``None`` is accepted for every field:
+    Knock marks most fields nullable."""
+    args = getattr(field_type, "__args__", ())
+    present = [a for a in args if a is not type(None)]
+    inner = present[0] if type(None) in args and len(present) == 1 else field_type
+    if inner is Any or inner in (Mapping[str, Json], list[Json]):
+        return None, None
+    if inner in _SCALARS:
+        return inner, None
+    if inner is _dt.datetime:
+        return None, _parse_time  # called directly: the commonest hook, one call less
+    hook = conv.get_structure_hook(inner)
+    return None, lambda value, wire: hook(value, inner)
+
+
 @functools.cache
 def _converter() -> cattrs.Converter:
     """Built on first use, so that importing knockkit does not import cattrs."""
-    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+    from cattrs.gen import make_dict_unstructure_fn, override
     from cattrs.preconf.json import make_converter
 
     conv = make_converter()
@@ -530,86 +559,41 @@ def _converter() -> cattrs.Converter:
         return isinstance(cls, type) and issubclass(cls, Model) and attrs.has(cls)
 
     def structure_factory(cls: type[Model]) -> Any:
+        # A plan per model, made once, so decoding is a loop of dict look-ups: cattrs'
+        # generated functions cost about twice as much per user, more than parsing its JSON.
+        # Scalars and free-form JSON are checked inline (kind None: kept as decoded); nested
+        # models, timestamps and other types go through the converter's hooks.
         extra_name = cls._extra
-        fields = attrs.fields(cast(Any, cls))
-        known = frozenset(_wire_name(f) for f in fields if f.name != extra_name)
-        # The unknown keys travel to the extra field under a key no API field can have.
-        overrides = {f.name: override(rename=_wire_name(f)) for f in fields if f.name != extra_name}
-        overrides[extra_name] = override(rename="\0extra", struct_hook=_keep)
-        base = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
+        fields = [f for f in attrs.fields(attrs.resolve_types(cast(Any, cls))) if f.name != extra_name]
+        known = frozenset(_wire_name(f) for f in fields)
+        required = [_wire_name(f) for f in fields if f.default is attrs.NOTHING]
+        plain, hooked = [], []
+        for f in fields:
+            kind, hook = _reader(conv, f.type)
+            if hook is None:
+                plain.append((f.alias, _wire_name(f), kind))
+            else:
+                hooked.append((f.alias, _wire_name(f), hook))
 
         def structure_model(data: Any, _: Any) -> Model:
-            if not isinstance(data, Mapping):
+            if data.__class__ is not dict and not isinstance(data, Mapping):
                 raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
-            extra = {k: v for k, v in data.items() if k not in known}
-            return base({**data, "\0extra": extra}, cls)
+            for wire in required:
+                if data.get(wire) is None:
+                    raise KeyError(f"{cls.__name__} needs {wire!r}, which the response does not have (or is null)")
+            kwargs: dict[str, Any] = {extra_name: {k: v for k, v in data.items() if k not in known}}
+            for name, wire, kind in plain:
+                if wire in data:
+                    value = kwargs[name] = data[wire]
+                    if kind is not None and value.__class__ is not kind and value is not None:
+                        kwargs[name] = _mistyped(kind, value, wire)
+            for name, wire, hook in hooked:
+                if wire in data:
+                    value = data[wire]
+                    kwargs[name] = None if value is None else hook(value, wire)
+            return cls(**kwargs)
 
-        return fast_structure(cls, extra_name, known, structure_model) or structure_model
-
-    # cattrs' generated functions check and convert every field through a hook, collecting
-    # every error. That is what knockkit wants for data that does not fit, but it costs
-    # ~7 us per user, more than decoding its JSON. So each model also gets a function of
-    # its own: plain dict look-ups, cattrs' own conversions inlined where they are simple
-    # (str(v), int(v), ..., None passed through for optional fields, free-form JSON kept
-    # as is) and cattrs' hooks called otherwise, then the class's __init__. Anything it
-    # cannot read (a non-dict, a missing id, a bad timestamp, a failing validator) is
-    # handed to cattrs' function, so values and errors are exactly cattrs'.
-    import linecache
-
-    from cattrs import BaseConverter
-
-    def conversion(hook: Any, t: Any, var: str, names: dict[str, Any]) -> str:
-        """Source that converts ``var`` as ``hook(var, t)`` would ('' when it passes it through)."""
-        if hook is _keep or (t is Any and hook(names, t) is names):
-            return ""
-        if hook is BaseConverter._structure_call and t in (str, int, float, bool):
-            names[t.__name__] = t
-            return f"{var} if {var}.__class__ is {t.__name__} else {t.__name__}({var})"
-        if getattr(hook, "__func__", None) is BaseConverter._structure_optional:
-            args = t.__args__
-            inner = args[0] if args[1] is type(None) else args[1]
-            code = conversion(conv.get_structure_hook(inner), inner, var, names)
-            return code and f"None if {var} is None else ({code})"
-        names[f"h_{var}"], names[f"t_{var}"] = hook, t
-        return f"h_{var}({var}, t_{var})"
-
-    def fast_structure(cls: type[Model], extra_name: str, known: frozenset[str], slow: Any) -> Any:
-        fields = attrs.fields(attrs.resolve_types(cast(Any, cls)))
-        names: dict[str, Any] = {"cls": cls, "slow": slow, "known": known, "NOTHING": attrs.NOTHING}
-        lines = ["def structure(o, _):", "    if o.__class__ is not dict:", "        return slow(o, _)", "    try:"]
-        kwargs = []
-        for index, field in enumerate(fields):
-            var = f"v{index}"
-            if not field.init or (isinstance(field.default, attrs.Factory) and field.default.takes_self):
-                return None  # not worth a special case: cattrs' function does it all
-            kwargs.append(f"{field.alias}={var}")
-            if field.name == extra_name:
-                lines.append(f"        {var} = {{k: x for k, x in o.items() if k not in known}}")
-                continue
-            wire = _wire_name(field)
-            t = field.type
-            code = conversion(conv.get_structure_hook(t), t, var, names)
-            optional = code.startswith("None if") or not code
-            if field.default is attrs.NOTHING:
-                lines.append(f"        {var} = o[{wire!r}]")
-            elif field.default is None and optional:
-                lines.append(f"        {var} = o.get({wire!r})")
-            else:
-                names[f"d_{var}"] = field.default
-                default = f"d_{var}.factory()" if isinstance(field.default, attrs.Factory) else f"d_{var}"
-                lines.append(f"        {var} = o[{wire!r}] if {wire!r} in o else NOTHING")
-                if code:
-                    code = f"{default} if {var} is NOTHING else ({code})"
-                else:
-                    code = f"{default} if {var} is NOTHING else {var}"
-            if code:
-                lines.append(f"        {var} = {code}")
-        lines.append(f"        return cls({', '.join(kwargs)})")
-        lines += ["    except Exception:", "        return slow(o, _)"]
-        source, filename = "\n".join(lines) + "\n", f"<knockkit structure {cls.__qualname__}>"
-        exec(compile(source, filename, "exec"), names)
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # for tracebacks
-        return names["structure"]
+        return structure_model
 
     def unstructure_factory(cls: type[Model]) -> Any:
         extra_name = cls._extra

@@ -103,3 +103,26 @@ def test_paginate_stops_on_a_repeated_cursor(httpserver: HTTPServer, client: kno
     with pytest.raises(RuntimeError, match="returned the same cursor twice"):
         list(knockkit.paginate(users.list, client))
     assert len(httpserver.log) == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"id": None}, "User needs 'id'"),
+        ({"id": 7}, "'id' should be str, not int"),
+        ({"id": "u1", "name": 5}, "'name' should be str, not int"),
+        ({"id": "u1", "email": ["a@b.c"]}, "'email' should be str, not list"),
+        ({"name": "no id"}, "User needs 'id'"),
+        ({"id": "u1", "updated_at": "yesterday"}, "Invalid isoformat string"),
+    ],
+)
+def test_values_of_the_wrong_type_are_not_coerced(data: dict[str, object], message: str) -> None:
+    # cattrs' default would have turned None into "None" and 5 into "5".
+    with pytest.raises((TypeError, KeyError, ValueError), match=message):
+        structure(data, User)
+
+
+def test_an_int_is_a_fine_float() -> None:
+    from knockkit.models import BulkOperation
+
+    assert structure({"id": "b1", "processed_rows": 3}, BulkOperation).processed_rows == 3
