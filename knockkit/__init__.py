@@ -10,24 +10,12 @@ functional resource modules::
     knockkit.users.identify(client, "jhammond", {"name": "John Hammond"})
 """
 
-from knockkit import (
-    audiences,
-    bulk_operations,
-    channels,
-    errors,
-    feeds,
-    guides,
-    integrations,
-    messages,
-    models,
-    objects,
-    providers,
-    schedules,
-    tenants,
-    users,
-    workflow_recipient_runs,
-    workflows,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from knockkit import errors
 from knockkit._client import Client
 from knockkit._pagination import paginate
 from knockkit._settings import KnockInstance, configure, env
@@ -47,9 +35,77 @@ from knockkit.errors import (
     RateLimitError,
     ServerError,
     UnprocessableEntityError,
+    WebhookVerificationError,
 )
-from knockkit.models import Page
-from knockkit.tokens import Grant, object_grant, sign_user_token, tenant_grant, user_grant
+
+if TYPE_CHECKING:
+    from knockkit import (
+        audiences,
+        bulk_operations,
+        channels,
+        feeds,
+        guides,
+        integrations,
+        messages,
+        models,
+        objects,
+        providers,
+        schedules,
+        tenants,
+        users,
+        webhooks,
+        workflow_recipient_runs,
+        workflows,
+    )
+    from knockkit.models import Page
+    from knockkit.tokens import Grant, object_grant, sign_user_token, tenant_grant, user_grant
+
+# The resource modules, the models and token signing load on first use (knockkit.users,
+# or `from knockkit import users`): `import knockkit` stays cheaper than `import urllib3`,
+# and the pytest plugin that every test session of an installing project loads stays light.
+_LAZY_MODULES = frozenset(
+    {
+        "audiences",
+        "bulk_operations",
+        "channels",
+        "feeds",
+        "guides",
+        "integrations",
+        "messages",
+        "models",
+        "objects",
+        "providers",
+        "schedules",
+        "tenants",
+        "users",
+        "webhooks",
+        "workflow_recipient_runs",
+        "workflows",
+    }
+)
+_LAZY_NAMES = {
+    "Page": "knockkit.models",
+    "Grant": "knockkit.tokens",
+    "object_grant": "knockkit.tokens",
+    "sign_user_token": "knockkit.tokens",
+    "tenant_grant": "knockkit.tokens",
+    "user_grant": "knockkit.tokens",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"knockkit.{name}")
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'knockkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_NAMES))
+
 
 __all__ = [
     "APIConnectionError",
@@ -70,6 +126,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "UnprocessableEntityError",
+    "WebhookVerificationError",
     "__version__",
     "audiences",
     "bulk_operations",
@@ -92,6 +149,7 @@ __all__ = [
     "tenants",
     "user_grant",
     "users",
+    "webhooks",
     "workflow_recipient_runs",
     "workflows",
 ]
