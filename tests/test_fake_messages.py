@@ -164,3 +164,125 @@ def test_feed_items(knock: FakeKnock, knock_client: knockkit.Client, five: list[
     paged = feeds.list_items(knock_client, "jhammond", FEED, page_size=3)
     assert len(paged) == 3 and paged.page_info.after
     assert feeds.get_settings(knock_client, "jhammond", FEED).features == {"branding_required": False}
+
+
+# --- contents, events, activities, delivery logs -----------------------------------------------
+
+APNS = "8209a4f2-4a1d-4f9c-9f0e-0c7a8e4d2b11"
+SLACK = "7c1e0042-5ef2-411a-a43b-e541acb139ed"
+
+
+def test_message_contents_per_channel_type(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    steps = ["in_app_feed", "email", "sms", {"type": "push", "channel_id": APNS},
+             {"type": "chat", "channel_id": SLACK}, "http"]  # fmt: skip
+    knock.add_workflow("dinosaurs-loose", steps=steps)
+    users.identify(knock_client, "jhammond", {
+        "email": "jhammond@ingen.net", "phone_number": "+15555550100",
+        "channel_data": {APNS: {"tokens": ["apns-1", "apns-2"]}, SLACK: {"connections": [{"user_id": "U01"}]}},
+    })  # fmt: skip
+    workflows.trigger(knock_client, "dinosaurs-loose", recipients=["jhammond"], data={"type": "trex", "n": 1})
+    sent = {m.channel["type"] if m.channel else None: m for m in knock.messages()}
+    text = '{"n": 1, "type": "trex"}'
+    contents = {kind: messages.get_content(knock_client, sent[kind].id) for kind in ("in_app_feed", "email", "sms",
+                                                                                      "push", "chat")}  # fmt: skip
+    email = contents["email"]
+    assert (email.message_id, email.typename, email.inserted_at) == (sent["email"].id, "MessageContent",
+                                                                     sent["email"].inserted_at)  # fmt: skip
+    assert email.data == {
+        "__typename": "MessageEmailContent", "from": "knock@fake.knockkit.invalid", "to": "jhammond@ingen.net",
+        "cc": None, "bcc": None, "reply_to": None, "subject_line": "dinosaurs-loose", "text_body": text,
+        "html_body": "<pre>{&quot;n&quot;: 1, &quot;type&quot;: &quot;trex&quot;}</pre>",
+    }  # fmt: skip
+    assert contents["sms"].data == {"__typename": "MessageSmsContent", "to": "+15555550100", "body": text}
+    assert contents["push"].data == {
+        "__typename": "MessagePushContent", "token": "apns-1", "title": "dinosaurs-loose", "body": text,
+        "data": {"type": "trex", "n": 1},
+    }  # fmt: skip
+    chat = contents["chat"].data or {}
+    assert (chat["__typename"], chat["connection"]) == ("MessageChatContent", {"user_id": "U01"})
+    assert chat["template"]["blocks"] == [{"type": "text", "name": "body", "content": text}]
+    feed = contents["in_app_feed"].data or {}
+    assert feed["__typename"] == "MessageInAppFeedContent" and feed["blocks"][0]["content"] == text
+    # The address is the one the message went to, whatever the user's profile says later.
+    users.identify(knock_client, "jhammond", {"email": "new@ingen.net"})
+    assert (messages.get_content(knock_client, sent["email"].id).data or {})["to"] == "jhammond@ingen.net"
+    # Knock's spec has no content for http messages; batches skip them, and unknown ids.
+    with pytest.raises(knockkit.NotFoundError):
+        messages.get_content(knock_client, sent["http"].id)
+    with pytest.raises(knockkit.NotFoundError):
+        messages.get_content(knock_client, "no-such-message")
+    batch = messages.batch_get_content(knock_client, [sent["sms"].id, "no-such-message", sent["http"].id,
+                                                      sent["email"].id])  # fmt: skip
+    assert [(c.message_id, (c.data or {})["__typename"]) for c in batch] == [
+        (sent["sms"].id, "MessageSmsContent"), (sent["email"].id, "MessageEmailContent"),
+    ]  # fmt: skip
+    assert knock.requests[-1].query == {"message_ids": [sent["sms"].id, "no-such-message", sent["http"].id,
+                                                        sent["email"].id]}  # fmt: skip
+
+
+def test_message_events_follow_engagement(knock: FakeKnock, knock_client: knockkit.Client, five: list[str]) -> None:
+    def events(message_id: str) -> list[str]:
+        return [e.type or "" for e in knockkit.paginate(messages.list_events, knock_client, message_id, page_size=2)]
+
+    first = messages.list_events(knock_client, five[0])
+    (sent,) = first
+    assert (sent.type, sent.recipient, sent.data, sent.typename) == ("message.sent", "jhammond", None, "MessageEvent")
+    assert sent.inserted_at == knock.messages()[0].inserted_at and first.page_info.after is None
+    messages.mark_as_seen(knock_client, five[0])
+    messages.mark_as_seen(knock_client, five[0])  # already seen: nothing changes, no event
+    messages.mark_as_read(knock_client, five[0])
+    messages.mark_as_unread(knock_client, five[0])
+    messages.mark_as_interacted(knock_client, five[0], metadata={"button": "run"})  # reads it again
+    messages.mark_as_interacted(knock_client, five[0])  # every interaction is an event
+    messages.archive(knock_client, five[0])
+    messages.unarchive(knock_client, five[0])
+    messages.mark_as_unseen(knock_client, five[0])
+    assert events(five[0]) == [  # newest first
+        "message.unseen", "message.unarchived", "message.archived", "message.interacted", "message.interacted",
+        "message.read", "message.unread", "message.read", "message.seen", "message.sent",
+    ]  # fmt: skip
+    interacted = [e for e in messages.list_events(knock_client, five[0]) if e.type == "message.interacted"]
+    assert [e.data for e in interacted] == [None, {"button": "run"}]
+    # Batches and channel-wide updates record events too.
+    messages.batch_archive(knock_client, five[1:3])
+    channels.bulk_update_message_status(knock_client, FEED, "read", tenants=["isla-sorna"])
+    assert events(five[1]) == events(five[2]) == ["message.archived", "message.sent"]
+    assert events(five[4]) == ["message.read", "message.sent"]
+    with pytest.raises(knockkit.NotFoundError):
+        messages.list_events(knock_client, "no-such-message")
+
+
+def test_message_activities_are_the_triggers_folded_into_it(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    knock.add_workflow("comments", steps=["batch", "in_app_feed"])
+    users.identify(knock_client, "dnedry", {"name": "Dennis Nedry"})
+    for actor, text in (("dnedry", "first"), ("agrant", "second"), ("dnedry", "third")):
+        workflows.trigger(knock_client, "comments", recipients=["jhammond"], actor=actor, data={"text": text})
+    knock.release()
+    (message,) = knock.messages()
+    page = messages.list_activities(knock_client, message.id)
+    assert [a.data for a in page] == [{"text": "third"}, {"text": "second"}, {"text": "first"}]  # newest first
+    newest = page.entries[0]
+    assert newest.typename == "Activity" and newest.inserted_at == newest.updated_at
+    assert isinstance(newest.actor, dict) and (newest.actor["id"], newest.actor["name"]) == ("dnedry", "Dennis Nedry")
+    assert isinstance(newest.recipient, dict) and newest.recipient["id"] == "jhammond"
+    # The same activities as the feed item shows (there, oldest first).
+    (item,) = feeds.list_items(knock_client, "jhammond", FEED)
+    assert [a.id for a in page][::-1] == [a.id for a in item.activities or []]
+    only = messages.list_activities(knock_client, message.id, trigger_data={"text": "second"})
+    assert [a.data for a in only] == [{"text": "second"}]
+    paged = messages.list_activities(knock_client, message.id, page_size=2)
+    assert len(paged) == 2 and paged.next_params is not None
+    walked = knockkit.paginate(messages.list_activities, knock_client, message.id, page_size=2)
+    assert [a.id for a in walked] == [a.id for a in page]
+    with pytest.raises(knockkit.NotFoundError):
+        messages.list_activities(knock_client, "no-such-message")
+
+
+def test_delivery_logs_are_empty(knock: FakeKnock, knock_client: knockkit.Client, five: list[str]) -> None:
+    logs = messages.list_delivery_logs(knock_client, five[0], page_size=10)
+    assert list(logs) == [] and logs.page_info.page_size == 10 and logs.next_params is None
+    raw = knockkit._http.request(knock_client, "GET", "/v1/messages/{message_id}/delivery_logs", message_id=five[0],
+                                 into=dict)  # fmt: skip
+    assert raw == {"items": [], "page_info": {"__typename": "PageInfo", "after": None, "before": None, "page_size": 50}}
+    with pytest.raises(knockkit.NotFoundError):
+        messages.list_delivery_logs(knock_client, "no-such-message")

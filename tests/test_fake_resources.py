@@ -1,12 +1,13 @@
 """FakeKnock's stored resources: users, preferences (replace and deep merge), channel data,
-objects, subscriptions, tenants, schedules (stored, never run) and bulk operations."""
+objects, subscriptions, tenants (the objects of ``$tenants``), audiences, schedules (stored,
+never run) and bulk operations."""
 
 from __future__ import annotations
 
 import pytest
 
 import knockkit
-from knockkit import bulk_operations, objects, schedules, tenants, users, workflows
+from knockkit import audiences, bulk_operations, objects, schedules, tenants, users, workflows
 from knockkit._http import request
 from knockkit.testing import FakeKnock
 
@@ -126,6 +127,16 @@ def test_objects_nest_their_properties(knock: FakeKnock, knock_client: knockkit.
         objects.get(knock_client, "parks", "isla-sorna")
 
 
+def test_a_missing_object_is_named_in_one_quoted_piece(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    with pytest.raises(knockkit.NotFoundError) as caught:
+        objects.get(knock_client, "$tenants", "jurassic-park")
+    assert caught.value.message == "The object '$tenants/jurassic-park' was not found"
+    assert caught.value.code == "resource_missing"
+    with pytest.raises(knockkit.NotFoundError) as caught:
+        objects.get_channel_data(knock_client, "parks", "isla-nublar", APNS)  # the same words on every path
+    assert caught.value.message == "The object 'parks/isla-nublar' was not found"
+
+
 def test_subscriptions(knock: FakeKnock, knock_client: knockkit.Client) -> None:
     objects.set(knock_client, "parks", "isla-nublar", {"name": "Isla Nublar"})
     objects.set(knock_client, "parks", "isla-sorna", {})
@@ -179,6 +190,115 @@ def test_tenants(knock: FakeKnock, knock_client: knockkit.Client) -> None:
     tenants.delete(knock_client, "isla-sorna")
     with pytest.raises(knockkit.NotFoundError):
         tenants.get(knock_client, "isla-sorna")
+
+
+def test_tenants_are_the_objects_of_the_tenants_collection(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    tenants.set(knock_client, "jurassic-park", {"name": "Jurassic Park", "region": "costa-rica"},
+                settings={"branding": {"primary_color": "#DF1A22"}})  # fmt: skip
+    # A tenant, read as an object: its name, settings and custom properties are the object's properties.
+    obj = objects.get(knock_client, "$tenants", "jurassic-park")
+    assert (obj.id, obj.collection) == ("jurassic-park", "$tenants")
+    assert obj.properties == {
+        "name": "Jurassic Park", "region": "costa-rica", "settings": {"branding": {"primary_color": "#DF1A22"}},
+    }  # fmt: skip
+    assert [o.id for o in objects.list(knock_client, "$tenants")] == ["jurassic-park"]
+    # An object of $tenants, read as a tenant; both APIs write the one record.
+    objects.set(knock_client, "$tenants", "isla-sorna", {"name": "Site B", "founded": 1993})
+    objects.set(knock_client, "$tenants", "jurassic-park", {"region": "isla-nublar"})
+    sorna = tenants.get(knock_client, "isla-sorna")
+    assert (sorna.name, sorna.properties, sorna.settings) == ("Site B", {"founded": 1993}, None)
+    park = tenants.get(knock_client, "jurassic-park")
+    assert (park.name, park.properties) == ("Jurassic Park", {"region": "isla-nublar"})
+    assert park.settings == {"branding": {"primary_color": "#DF1A22"}}
+    assert [t.id for t in tenants.list(knock_client)] == ["jurassic-park", "isla-sorna"]
+    assert knock.object("$tenants", "isla-sorna") is not None and knock.tenant("isla-sorna") is not None
+    # Channel data and preferences of a tenant are the object's.
+    slack = {"token": {"access_token": "xoxb-1"}, "connections": []}
+    objects.set_channel_data(knock_client, "$tenants", "jurassic-park", "slack-channel", slack)
+    assert objects.get_channel_data(knock_client, "$tenants", "jurassic-park", "slack-channel").data == slack
+    tenants.set(knock_client, "isla-sorna", {"channel_data": {"slack-channel": slack}})
+    assert objects.get_channel_data(knock_client, "$tenants", "isla-sorna", "slack-channel").data == slack
+    # Deleting through either API deletes the one record, with its channel data.
+    tenants.delete(knock_client, "jurassic-park")
+    with pytest.raises(knockkit.NotFoundError):
+        objects.get(knock_client, "$tenants", "jurassic-park")
+    with pytest.raises(knockkit.NotFoundError):
+        objects.get_channel_data(knock_client, "$tenants", "jurassic-park", "slack-channel")
+    objects.delete(knock_client, "$tenants", "isla-sorna")
+    assert list(tenants.list(knock_client)) == []
+
+
+def test_a_trigger_creates_its_tenant_as_an_object(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    knock.add_workflow("dinosaurs-loose", steps=["in_app_feed"])
+    workflows.trigger(knock_client, "dinosaurs-loose", recipients=["jhammond"], tenant="jurassic-park")
+    assert objects.get(knock_client, "$tenants", "jurassic-park").properties == {}
+    # Tenant-level default preferences set through the objects API apply to runs in that tenant.
+    objects.set(knock_client, "$tenants", "jurassic-park",
+                {"settings": {"preference_set": {"channel_types": {"in_app_feed": False}}}})  # fmt: skip
+    workflows.trigger(knock_client, "dinosaurs-loose", recipients=["jhammond"], tenant="jurassic-park")
+    assert len(knock.messages()) == 1
+
+
+# --- audiences ------------------------------------------------------------------------------
+
+
+def members(client: knockkit.Client, key: str) -> list[tuple[str, str | None]]:
+    return [(m.user_id, m.tenant) for m in knockkit.paginate(audiences.list_members, client, key, page_size=2)]
+
+
+def test_audience_members(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    users.identify(knock_client, "agrant", {"name": "Alan Grant"})
+    audiences.add_members(knock_client, "beta-testers", [
+        {"user": {"id": "jhammond", "name": "John Hammond", "email": "jhammond@ingen.net"}},   # new: identified
+        {"user": {"id": "agrant"}, "tenant": "jurassic-park"},
+        {"user": {"id": "agrant"}, "tenant": "isla-sorna"},                                   # one per tenant
+    ], create_audience=True)  # fmt: skip
+    assert knock.requests[-1].query == {"create_audience": "true"}
+    assert knock.user("jhammond").email == "jhammond@ingen.net"  # type: ignore[union-attr]
+    assert knock.user("agrant").name == "Alan Grant"  # type: ignore[union-attr]
+    assert knock.tenant("isla-sorna") is not None  # created as a trigger creates it
+    page = audiences.list_members(knock_client, "beta-testers")
+    assert [(m.user_id, m.tenant) for m in page] == [
+        ("jhammond", None), ("agrant", "jurassic-park"), ("agrant", "isla-sorna"),
+    ]  # fmt: skip
+    first = page.entries[0]
+    assert first.typename == "AudienceMember" and first.added_at is not None
+    assert first.user is not None and (first.user.id, first.user.name) == ("jhammond", "John Hammond")
+    # Membership is a set: adding again keeps the member (and when it was added).
+    audiences.add_members(knock_client, "beta-testers", [{"user": {"id": "jhammond"}}])
+    assert audiences.list_members(knock_client, "beta-testers").entries[0].added_at == first.added_at
+    assert members(knock_client, "beta-testers") == [
+        ("jhammond", None), ("agrant", "jurassic-park"), ("agrant", "isla-sorna"),
+    ]  # fmt: skip
+    audiences.remove_members(knock_client, "beta-testers", [
+        {"user": {"id": "agrant"}, "tenant": "jurassic-park"}, {"user": {"id": "never-added"}},
+    ])  # fmt: skip
+    assert members(knock_client, "beta-testers") == [("jhammond", None), ("agrant", "isla-sorna")]
+    users.delete(knock_client, "jhammond")  # a deleted user leaves every audience
+    assert members(knock_client, "beta-testers") == [("agrant", "isla-sorna")]
+
+
+def test_an_audience_must_exist_unless_created(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    for call in (
+        lambda: audiences.add_members(knock_client, "vips", [{"user": {"id": "jhammond"}}]),
+        lambda: audiences.list_members(knock_client, "vips"),
+        lambda: audiences.remove_members(knock_client, "vips", [{"user": {"id": "jhammond"}}]),
+    ):
+        with pytest.raises(knockkit.NotFoundError) as caught:
+            call()
+        assert caught.value.message == "The audience 'vips' was not found"
+    assert knock.user("jhammond") is None  # a rejected request changes nothing
+    knock.add_audience("vips")  # as if made in the dashboard
+    assert members(knock_client, "vips") == []
+    audiences.add_members(knock_client, "vips", [{"user": {"id": "jhammond"}}])
+    assert members(knock_client, "vips") == [("jhammond", None)]
+    with pytest.raises(knockkit.UnprocessableEntityError):
+        request(knock_client, "POST", "/v1/audiences/{key}/members", key="vips",
+                json={"members": [{"user": {"id": "agrant"}}, {"tenant": "jurassic-park"}]})  # fmt: skip
+    assert knock.user("agrant") is None  # checked before anything is added
+    knock.reset()
+    with pytest.raises(knockkit.NotFoundError):
+        audiences.list_members(knock_client, "vips")
 
 
 # --- schedules ------------------------------------------------------------------------------

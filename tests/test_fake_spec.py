@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 import knockkit
 from knockkit import (
+    audiences,
     bulk_operations,
     channels,
     feeds,
@@ -26,10 +27,14 @@ from knockkit import (
     workflow_recipient_runs,
     workflows,
 )
+from knockkit.providers import ms_teams, slack
 from knockkit.testing import FakeKnock, Step
 from tests.contract import harness
 
 APNS = "8209a4f2-4a1d-4f9c-9f0e-0c7a8e4d2b11"
+SLACK = "7c1e0042-5ef2-411a-a43b-e541acb139ed"
+TEAMS = "4f8d2b1a-9c3e-4a6f-8b7d-1e2f3a4b5c6d"
+ENTRA_TENANT = "0d9a3c4e-1b2f-4a5d-8e6f-7a8b9c0d1e2f"
 FEED = FakeKnock.channel_id("in_app_feed")
 
 
@@ -72,6 +77,12 @@ def scenario(fake: FakeKnock, client: knockkit.Client) -> None:
     tenants.set(client, "jurassic-park", {"name": "Jurassic Park"}, settings={"branding": {"primary_color": "#000"}})
     tenants.get(client, "jurassic-park")
     tenants.list(client)
+    objects.get(client, "$tenants", "jurassic-park")  # a tenant is an object of $tenants
+    objects.list(client, "$tenants")
+    members = [{"user": {"id": "jhammond"}, "tenant": "jurassic-park"}, {"user": {"id": "agrant", "name": "Alan"}}]
+    audiences.add_members(client, "beta-testers", members, create_audience=True)
+    audiences.list_members(client, "beta-testers", page_size=1)
+    audiences.remove_members(client, "beta-testers", [{"user": {"id": "agrant"}}])
     run = workflows.trigger(
         client, "dinosaurs-loose", recipients=["jhammond", {"id": "isla-nublar", "collection": "parks"}],
         actor="agrant", tenant="jurassic-park", data={"type": "trex"}, cancellation_key="k1",
@@ -92,6 +103,12 @@ def scenario(fake: FakeKnock, client: knockkit.Client) -> None:
     messages.batch_mark_as_read(client, [m.id for m in page])
     messages.batch_archive(client, [message_id])
     users.list_messages(client, "jhammond", engagement_status=["unread"])
+    messages.list_events(client, message_id, page_size=3)
+    messages.list_delivery_logs(client, message_id)
+    # A user's message: the spec's Recipient is a oneOf [User, Object] whose branches overlap (User
+    # takes additional properties), so an object recipient in an Activity matches both branches.
+    users_message = users.list_messages(client, "jhammond", workflow_run_id=run.workflow_run_id).entries[0].id
+    messages.list_activities(client, users_message, trigger_data={"type": "trex"})
     objects.list_messages(client, "parks", "isla-nublar")
     feeds.list_items(client, "jhammond", FEED, archived="include")
     feeds.get_settings(client, "jhammond", FEED)
@@ -110,11 +127,53 @@ def scenario(fake: FakeKnock, client: knockkit.Client) -> None:
     objects.bulk_set(client, "parks", [{"id": "p1"}])
     tenants.bulk_set(client, ["t1"])
     channels.bulk_update_message_status(client, FEED, "seen")
+    providers(fake, client)
+    message_details(fake, client)
     users.merge(client, "jhammond", "u1")
     objects.delete_subscriptions(client, "parks", "isla-nublar", ["agrant"])
     users.unset_channel_data(client, "jhammond", APNS)
     tenants.delete(client, "t1")
     users.delete(client, "agrant")
+
+
+def providers(fake: FakeKnock, client: knockkit.Client) -> None:
+    """Slack and Teams, connected through the tenant's channel data, then revoked."""
+    fake.add_slack_channels(SLACK, [{"id": "C01", "name": "general"}, {"id": "G02", "name": "ops", "is_private": True}])
+    fake.add_ms_teams_teams(TEAMS, [{"id": "team-1", "displayName": "Rangers"}, {"id": "team-2", "displayName": "Ops"}])
+    fake.add_ms_teams_channels(TEAMS, "team-1", [{"id": "ch-1", "displayName": "General"}])
+    tenants.set(client, "jurassic-park", {"channel_data": {
+        SLACK: {"token": {"access_token": "xoxb-1"}, "connections": []},
+        TEAMS: {"ms_teams_tenant_id": ENTRA_TENANT, "connections": []},
+    }})  # fmt: skip
+    slack.check_auth(client, SLACK, tenant="jurassic-park")
+    first = slack.list_channels(client, SLACK, tenant="jurassic-park", limit=1)
+    slack.list_channels(client, SLACK, tenant="jurassic-park", limit=1, **(first.next_params or {}))
+    slack.revoke_access(client, SLACK, tenant="jurassic-park")
+    slack.check_auth(client, SLACK, tenant="jurassic-park")  # not connected any more
+    ms_teams.check_auth(client, TEAMS, tenant="jurassic-park")
+    teams = ms_teams.list_teams(client, TEAMS, tenant="jurassic-park", top=1)
+    ms_teams.list_teams(client, TEAMS, tenant="jurassic-park", top=1, **(teams.next_params or {}))
+    ms_teams.list_channels(client, TEAMS, team_id="team-1", tenant="jurassic-park")
+    ms_teams.revoke_access(client, TEAMS, tenant="jurassic-park")
+    ms_teams.check_auth(client, TEAMS, tenant="jurassic-park")
+
+
+def message_details(fake: FakeKnock, client: knockkit.Client) -> None:
+    """A message of every channel type with contents, and a batched one with several activities."""
+    fake.add_workflow("every-channel", steps=["in_app_feed", "email", "sms", Step("push", channel_id=APNS),
+                                              Step("chat", channel_id=SLACK)])  # fmt: skip
+    users.identify(client, "esattler", {
+        "email": "esattler@ingen.net", "phone_number": "+15555550101",
+        "channel_data": {APNS: {"tokens": ["apns-2"]}, SLACK: {"connections": [{"user_id": "U01"}]}},
+    })  # fmt: skip
+    run = workflows.trigger(client, "every-channel", recipients=["esattler"], actor="agrant", data={"park": "A"})
+    ids = [m.id for m in messages.list(client, workflow_run_id=run.workflow_run_id)]
+    for message_id in ids:
+        messages.get_content(client, message_id)
+        messages.list_events(client, message_id)
+    messages.batch_get_content(client, ids)
+    batched = messages.list(client, source="comments").entries[0].id
+    messages.list_activities(client, batched)
 
 
 def exchanges() -> list[tuple[str, str, Any, dict[str, str], urllib3.BaseHTTPResponse]]:
@@ -149,4 +208,4 @@ def test_the_answer_fits_the_spec(exchange: tuple[str, str, Any, dict[str, str],
 
 def test_the_scenario_covers_the_emulated_operations() -> None:
     covered = {(m, harness.find_operation(m, urlsplit(u).path)[0]) for m, u, *_ in EXCHANGES}  # type: ignore[index]
-    assert len(covered) >= 54, sorted(covered)
+    assert len(covered) >= 69, sorted(covered)

@@ -21,13 +21,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from knockkit.testing._server import FAKE_API_KEY, FakeKnock, RecipientRun, RecordedRequest
+    from knockkit.testing._server import FAKE_API_KEY, FAKE_SLACK_TEAM_ID, FakeKnock, RecipientRun, RecordedRequest
     from knockkit.testing._state import Step, Workflow
 
-__all__ = ["FAKE_API_KEY", "FakeKnock", "RecipientRun", "RecordedRequest", "Step", "Workflow"]
+__all__ = ["FAKE_API_KEY", "FAKE_SLACK_TEAM_ID", "FakeKnock", "RecipientRun", "RecordedRequest", "Step", "Workflow"]
 
 _HOME = {
     "FAKE_API_KEY": "knockkit.testing._server",
+    "FAKE_SLACK_TEAM_ID": "knockkit.testing._server",
     "FakeKnock": "knockkit.testing._server",
     "RecipientRun": "knockkit.testing._server",
     "RecordedRequest": "knockkit.testing._server",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -17,10 +18,13 @@ from urllib.parse import parse_qsl
 import attrs
 
 from knockkit.testing._state import (
+    CONTENT_CHANNEL_TYPES,
+    TENANTS,
     JsonDict,
     KnockFault,
     RKey,
     State,
+    describe_key,
     invalid,
     not_found,
     parse_time,
@@ -34,7 +38,6 @@ Reply = tuple[int, Any, dict[str, str]]
 Handler = Callable[[State, "Call"], Reply]
 
 MAX_PAGE_SIZE = 50
-_TENANTS = "$tenants"
 
 
 @attrs.frozen
@@ -244,7 +247,7 @@ def _user(state: State, user_id: str) -> JsonDict:
 def _object(state: State, collection: str, object_id: str) -> JsonDict:
     obj = state.objects.get((collection, object_id))
     if obj is None:
-        raise not_found(f"the object {collection}/{object_id!r}")
+        raise not_found(f"the object {describe_key(('object', collection, object_id))!r}")
     return obj
 
 
@@ -490,21 +493,23 @@ def _subscriptions_of(state: State, call: Call, key: RKey, filter_name: str) -> 
 
 
 # --- tenants ----------------------------------------------------------------------------------
+#
+# A tenant is the object $tenants/{id}: these routes read and write the objects store.
 
 
 @route("GET", "/v1/tenants")
 def list_tenants(state: State, call: Call) -> Reply:
     tenant_id, name = call.query.get("tenant_id"), call.query.get("name")
     tenants = [
-        t for t in state.tenants.values()
-        if (tenant_id is None or t["id"] == tenant_id) and (name is None or t.get("name") == name)
+        t for (collection, _), t in state.objects.items()
+        if collection == TENANTS and tenant_id in (None, t["id"]) and name in (None, t["properties"].get("name"))
     ]  # fmt: skip
     return ok(page(tenants, call.query, state.render_tenant))
 
 
 @route("GET", "/v1/tenants/{id}")
 def get_tenant(state: State, call: Call) -> Reply:
-    tenant = state.tenants.get(call.params["id"])
+    tenant = state.tenant(call.params["id"])
     if tenant is None:
         raise not_found(f"the tenant {call.params['id']!r}")
     return ok(state.render_tenant(tenant))
@@ -517,8 +522,7 @@ def set_tenant(state: State, call: Call) -> Reply:
 
 @route("DELETE", "/v1/tenants/{id}")
 def delete_tenant(state: State, call: Call) -> Reply:
-    state.tenants.pop(call.params["id"], None)
-    state.delete_object(_TENANTS, call.params["id"])
+    state.delete_object(TENANTS, call.params["id"])
     return NO_CONTENT
 
 
@@ -540,9 +544,32 @@ def bulk_delete_tenants(state: State, call: Call) -> Reply:
     ids = _list(call.query, "tenant_ids") or []
 
     def apply(tenant_id: Any) -> None:
-        state.tenants.pop(str(tenant_id), None)
+        state.delete_object(TENANTS, str(tenant_id))
 
     return ok(state.bulk("tenants.delete", ids, apply))
+
+
+# --- audiences --------------------------------------------------------------------------------
+
+
+@route("GET", "/v1/audiences/{key}/members")
+def list_audience_members(state: State, call: Call) -> Reply:
+    members = state.audience(call.params["key"])
+    entries = [{**entry, "_member": member} for member, entry in members.items()]
+    return ok(page(entries, call.query, lambda e: state.render_audience_member(e["_member"], e)))
+
+
+@route("POST", "/v1/audiences/{key}/members")
+def add_audience_members(state: State, call: Call) -> Reply:
+    create = _bool(call.query, "create_audience") is True
+    state.add_audience_members(call.params["key"], _items(_body(call), "members"), create)
+    return NO_CONTENT
+
+
+@route("DELETE", "/v1/audiences/{key}/members")
+def remove_audience_members(state: State, call: Call) -> Reply:
+    state.remove_audience_members(call.params["key"], _items(_body(call), "members"))
+    return NO_CONTENT
 
 
 # --- workflows --------------------------------------------------------------------------------
@@ -677,6 +704,44 @@ def list_object_messages(state: State, call: Call) -> Reply:
 @route("GET", "/v1/messages/{message_id}")
 def get_message(state: State, call: Call) -> Reply:
     return ok(state.render_message(state.message(call.params["message_id"])))
+
+
+@route("GET", "/v1/messages/{message_id}/content")
+def get_message_content(state: State, call: Call) -> Reply:
+    return ok(state.render_content(state.message(call.params["message_id"])))
+
+
+@route("GET", "/v1/messages/batch/content")
+def batch_get_message_content(state: State, call: Call) -> Reply:
+    ids = _list(call.query, "message_ids")
+    if not ids:
+        raise invalid("message_ids is required")
+    if len(ids) > 50:
+        raise invalid(f"message_ids has {len(ids)} items; at most 50 are allowed")
+    found = [state.messages[i] for i in ids if isinstance(i, str) and i in state.messages]
+    return ok([state.render_content(m) for m in found if m["_channel_type"] in CONTENT_CHANNEL_TYPES])
+
+
+@route("GET", "/v1/messages/{message_id}/events")
+def list_message_events(state: State, call: Call) -> Reply:
+    message = state.message(call.params["message_id"])
+    render = functools.partial(state.render_event, message)
+    return ok(page(message["_events"], call.query, render, key="items", newest_first=True))
+
+
+@route("GET", "/v1/messages/{message_id}/activities")
+def list_message_activities(state: State, call: Call) -> Reply:
+    message = state.message(call.params["message_id"])
+    activities = [{**a, "_seq": index} for index, a in enumerate(message["_activities"])]
+    chosen = [a for a in activities if _trigger_data_matches(a, call.query)]
+    render = functools.partial(state.render_activity, message)
+    return ok(page(chosen, call.query, render, key="items", newest_first=True))
+
+
+@route("GET", "/v1/messages/{message_id}/delivery_logs")
+def list_message_delivery_logs(state: State, call: Call) -> Reply:
+    state.message(call.params["message_id"])  # the fake calls no provider, so it logs nothing
+    return ok(page([], call.query, dict, key="items", newest_first=True))
 
 
 def _marker(status: str, on: bool) -> Handler:
@@ -873,6 +938,140 @@ def bulk_create_schedules(state: State, call: Call) -> Reply:
         state.schedules[schedule["id"]] = schedule
 
     return ok(state.bulk("schedules.create", _items(_body(call), "schedules"), apply))
+
+
+# --- chat providers: Slack and Microsoft Teams -------------------------------------------------
+#
+# The token holder is an object named in the query (JSON); it is connected when its channel
+# data for the Knock channel holds a Slack token or a Teams tenant id. What Slack and Graph
+# would list comes from the test (FakeKnock.add_slack_channels and friends).
+
+#: Knock's answer (and the fake's auth-check reason) when the holder has no token.
+NOT_CONNECTED = "Access token not set."
+
+
+def _holder(call: Call, name: str) -> RKey:
+    """The object a JSON-encoded ``{"object_id", "collection"}`` query parameter names."""
+    raw = call.query.get(name)
+    if not isinstance(raw, str) or not raw:
+        raise invalid(f"{name} is required")
+    try:
+        ref = json.loads(raw)
+    except ValueError:
+        ref = None
+    names = ("object_id", "collection")
+    if not isinstance(ref, Mapping) or not all(isinstance(ref.get(k), str) and ref[k] for k in names):
+        raise invalid(f'{name} must be a JSON-encoded {{"object_id": ..., "collection": ...}}')
+    return ("object", ref["collection"], ref["object_id"])
+
+
+def _connected(token: str | None) -> None:
+    """Knock's 403 for a list or a revoke when the holder has no token."""
+    if token is None:
+        raise KnockFault(403, "authorization", NOT_CONNECTED, "authentication_error")
+
+
+def _provider_page(items: list[JsonDict], options: Mapping[str, Any], cursor: str, size: str,
+                   default: int, maximum: int) -> tuple[list[JsonDict], str | None]:  # fmt: skip
+    """A provider's page: ``options[size]`` items from the offset ``options[cursor]`` encodes,
+    and the cursor of the next page (None on the last)."""
+    raw_size = options.get(size, default)
+    try:
+        limit = int(raw_size)
+    except (TypeError, ValueError):
+        limit = 0
+    if not 1 <= limit <= maximum:
+        raise invalid(f"query_options[{size}] must be from 1 to {maximum}")
+    start = 0
+    if options.get(cursor):
+        start = _read_cursor(f"query_options[{cursor}]", options[cursor])
+    following = start + limit
+    return items[start:following], (_cursor(following) if following < len(items) else None)
+
+
+def _options(call: Call) -> Mapping[str, Any]:
+    options = call.query.get("query_options")
+    return options if isinstance(options, Mapping) else {}
+
+
+def _slack_type(channel: Mapping[str, Any]) -> str:
+    if channel.get("is_im"):
+        return "im"
+    if channel.get("is_mpim"):
+        return "mpim"
+    return "private_channel" if channel.get("is_private") else "public_channel"
+
+
+@route("GET", "/v1/providers/slack/{channel_id}/auth_check")
+def slack_auth_check(state: State, call: Call) -> Reply:
+    if state.slack_token(_holder(call, "access_token_object"), call.params["channel_id"]):
+        return ok({"connection": {"ok": True}})
+    return ok({"connection": {"ok": False, "reason": NOT_CONNECTED}})
+
+
+@route("GET", "/v1/providers/slack/{channel_id}/channels")
+def list_slack_channels(state: State, call: Call) -> Reply:
+    channel_id = call.params["channel_id"]
+    _connected(state.slack_token(_holder(call, "access_token_object"), channel_id))
+    options = _options(call)
+    types = set(str(options.get("types") or "public_channel,private_channel").split(","))
+    exclude_archived = _bool(options, "exclude_archived") is not False  # Knock's default: true
+    team_id = options.get("team_id")
+    kept = [
+        c for c in state.slack_channels.get(channel_id, [])
+        if _slack_type(c) in types and not (exclude_archived and c.get("is_archived"))
+        and team_id in (None, c.get("context_team_id"))
+    ]  # fmt: skip
+    chosen, next_cursor = _provider_page(kept, options, "cursor", "limit", 200, 1000)
+    return ok({"slack_channels": chosen, "next_cursor": next_cursor})
+
+
+@route("PUT", "/v1/providers/slack/{channel_id}/revoke_access")
+def revoke_slack_access(state: State, call: Call) -> Reply:
+    holder, channel_id = _holder(call, "access_token_object"), call.params["channel_id"]
+    _connected(state.slack_token(holder, channel_id))
+    state.revoke_chat_access(holder, channel_id, "token")
+    return ok({"ok": "ok"})
+
+
+@route("GET", "/v1/providers/ms-teams/{channel_id}/auth_check")
+def ms_teams_auth_check(state: State, call: Call) -> Reply:
+    tenant_id = state.ms_teams_tenant_id(_holder(call, "ms_teams_tenant_object"), call.params["channel_id"])
+    if tenant_id:
+        return ok({"connection": {"ok": True, "ms_teams_tenant_id": tenant_id}})
+    return ok({"connection": {"ok": False, "reason": NOT_CONNECTED, "ms_teams_tenant_id": None}})
+
+
+@route("GET", "/v1/providers/ms-teams/{channel_id}/teams")
+def list_ms_teams_teams(state: State, call: Call) -> Reply:
+    channel_id = call.params["channel_id"]
+    _connected(state.ms_teams_tenant_id(_holder(call, "ms_teams_tenant_object"), channel_id))
+    # $filter and $select are Graph's OData: recorded, not evaluated.
+    teams = state.ms_teams_teams.get(channel_id, [])
+    chosen, skip_token = _provider_page(teams, _options(call), "$skiptoken", "$top", 100, 999)
+    return ok({"ms_teams_teams": chosen, "skip_token": skip_token})
+
+
+@route("GET", "/v1/providers/ms-teams/{channel_id}/channels")
+def list_ms_teams_channels(state: State, call: Call) -> Reply:
+    channel_id = call.params["channel_id"]
+    _connected(state.ms_teams_tenant_id(_holder(call, "ms_teams_tenant_object"), channel_id))
+    team_id = call.query.get("team_id")
+    if not isinstance(team_id, str) or not team_id:
+        raise invalid("team_id is required")
+    channels = [  # archived and private channels are left out, as Knock does by default
+        c for c in state.ms_teams_channels.get((channel_id, team_id), [])
+        if not c.get("isArchived") and c.get("membershipType") != "private"
+    ]  # fmt: skip
+    return ok({"ms_teams_channels": channels})
+
+
+@route("PUT", "/v1/providers/ms-teams/{channel_id}/revoke_access")
+def revoke_ms_teams_access(state: State, call: Call) -> Reply:
+    holder, channel_id = _holder(call, "ms_teams_tenant_object"), call.params["channel_id"]
+    _connected(state.ms_teams_tenant_id(holder, channel_id))
+    state.revoke_chat_access(holder, channel_id, "ms_teams_tenant_id")
+    return ok({"ok": "ok"})
 
 
 # --- bulk operations --------------------------------------------------------------------------

@@ -38,12 +38,14 @@ from knockkit.testing._state import (
 if TYPE_CHECKING:
     from knockkit.models import Message, Object, Tenant, User
 
-__all__ = ["FAKE_API_KEY", "FakeKnock", "RecipientRun", "RecordedRequest"]
+__all__ = ["FAKE_API_KEY", "FAKE_SLACK_TEAM_ID", "FakeKnock", "RecipientRun", "RecordedRequest"]
 
 #: The secret key a FakeKnock accepts unless told otherwise.
 FAKE_API_KEY = "sk_test_knockkit_fake_0000"
 _HOST = "127.0.0.1"  # the fake never listens beyond loopback
 _UNROUTED = {"errors": {"detail": "404 Not Found"}}  # Knock's answer for a path it does not route
+#: The Slack workspace (team) id of declared Slack channels that do not name one.
+FAKE_SLACK_TEAM_ID = "T0FAKEKNOCK"
 _FAULT_BODIES = {
     429: ("rate_limit_exceeded", "rate_limit_error"),
     401: ("api_key_missing", "authentication_error"),
@@ -115,9 +117,11 @@ class _Fault:
 class FakeKnock:
     """A stateful fake of Knock's API on ``127.0.0.1``, in a background thread.
 
-    It serves users, objects, tenants, preferences, channel data, subscriptions,
-    workflows (trigger and cancel), messages, feeds, schedules and bulk operations with
-    the paths and JSON shapes of Knock's API, and runs the workflows a test declares::
+    It serves users, objects, tenants (the objects of ``$tenants``), preferences, channel
+    data, subscriptions, audiences, workflows (trigger and cancel), messages (with their
+    contents, events and activities), feeds, schedules, bulk operations and the Slack and
+    Microsoft Teams provider calls with the paths and JSON shapes of Knock's API, and runs
+    the workflows a test declares::
 
         with FakeKnock() as fake:
             fake.add_workflow("dinosaurs-loose", steps=["in_app_feed", "email"])
@@ -229,6 +233,53 @@ class FakeKnock:
         with self._state.lock:
             self._state.workflows[key] = workflow
         return workflow
+
+    def add_audience(self, key: str) -> None:
+        """Declare an (empty) audience, as if made in Knock's dashboard: adding members to an
+        audience that does not exist is a 404 unless the request says ``create_audience``."""
+        if not isinstance(key, str) or not key:
+            raise ValueError("an audience key must be a non-empty string")
+        with self._state.lock:
+            self._state.audiences.setdefault(key, {})
+
+    # --- declaring what Slack and Microsoft Teams would list -------------------------------------
+
+    def add_slack_channels(self, channel_id: str, channels: Iterable[Mapping[str, Any]]) -> None:
+        """Declare the Slack channels the workspace connected to Knock channel ``channel_id``
+        has, as ``providers.slack.list_channels`` lists them (once the token holder has
+        ``{"token": {"access_token": ...}}`` channel data for that channel).
+
+        Each is Slack's conversation: ``{"id": "C01", "name": "general"}`` plus, optionally,
+        ``is_private``, ``is_im``, ``is_mpim``, ``is_archived`` (honoured by the ``types`` and
+        ``exclude_archived`` options) and ``context_team_id`` (default :data:`FAKE_SLACK_TEAM_ID`).
+        A channel with an id already declared replaces it."""
+        defaults = {"is_private": False, "is_im": False, "context_team_id": FAKE_SLACK_TEAM_ID}
+        self._declare(self._state.slack_channels, channel_id, channel_id, channels, ("id", "name"), defaults)
+
+    def add_ms_teams_teams(self, channel_id: str, teams: Iterable[Mapping[str, Any]]) -> None:
+        """Declare the Microsoft Teams teams (``{"id": ..., "displayName": ...}``, Graph's
+        names) that ``providers.ms_teams.list_teams`` lists for Knock channel ``channel_id``
+        (once the holder has ``{"ms_teams_tenant_id": ...}`` channel data for it)."""
+        self._declare(self._state.ms_teams_teams, channel_id, channel_id, teams, ("id", "displayName"), {})
+
+    def add_ms_teams_channels(self, channel_id: str, team_id: str, channels: Iterable[Mapping[str, Any]]) -> None:
+        """Declare the channels of one Teams team (``{"id": ..., "displayName": ...}``; also
+        ``isArchived``, default false, and ``membershipType``, default ``"standard"``). As on
+        Knock, archived and ``"private"`` channels are left out of the list."""
+        if not isinstance(team_id, str) or not team_id:
+            raise ValueError("team_id must be a non-empty string")
+        defaults = {"isArchived": False, "membershipType": "standard"}
+        where = (channel_id, team_id)
+        self._declare(self._state.ms_teams_channels, channel_id, where, channels, ("id", "displayName"), defaults)
+
+    def _declare(
+        self, store: dict[Any, list[JsonDict]], channel_id: str, where: Any, items: Iterable[Mapping[str, Any]],
+        required: tuple[str, ...], defaults: Mapping[str, Any],
+    ) -> None:  # fmt: skip
+        if not isinstance(channel_id, str) or not channel_id:
+            raise ValueError("channel_id (the Knock channel's id) must be a non-empty string")
+        with self._state.lock:
+            self._state.declare_provider_items(store, where, items, required, defaults)
 
     @staticmethod
     def channel_id(channel_type: str) -> str:
@@ -408,7 +459,7 @@ class FakeKnock:
         from knockkit.models import Tenant, structure
 
         with self._state.lock:
-            tenant = self._state.tenants.get(tenant_id)
+            tenant = self._state.tenant(tenant_id)
             rendered = self._state.render_tenant(tenant) if tenant else None
         return structure(rendered, Tenant) if rendered else None
 

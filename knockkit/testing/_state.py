@@ -9,6 +9,7 @@ rendered (``__typename`` is Knock's own). Nothing here knows about HTTP.
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import json
 import secrets
 import string
@@ -21,7 +22,9 @@ import attrs
 
 __all__ = [
     "CHANNEL_TYPES",
+    "CONTENT_CHANNEL_TYPES",
     "HOLD_STEPS",
+    "TENANTS",
     "KnockFault",
     "State",
     "Step",
@@ -34,13 +37,16 @@ JsonDict = dict[str, Any]
 RKey = tuple[str, ...]
 
 CHANNEL_TYPES = ("in_app_feed", "email", "sms", "push", "chat", "http")
+#: The channel types whose messages have contents in Knock's spec (not http).
+CONTENT_CHANNEL_TYPES = ("in_app_feed", "email", "sms", "push", "chat")
 #: Function steps that hold a run until FakeKnock.release() (so it can be cancelled).
 HOLD_STEPS = ("delay", "batch")
 PREFERENCE_KEYS = ("channel_types", "channels", "workflows", "categories", "commercial_subscribed")
 _USER_FIELDS = ("name", "email", "phone_number", "avatar", "timezone", "locale")
 _NAMESPACE = uuid.UUID("6f1c2b7e-4a3d-4e8f-9b0a-5c6d7e8f9a0b")
 _BASE62 = string.digits + string.ascii_letters
-_TENANTS = "$tenants"
+#: Knock keeps tenants as the objects of this collection (one store serves both APIs).
+TENANTS = "$tenants"
 _ENGAGEMENT = {
     "seen": "seen_at",
     "read": "read_at",
@@ -48,6 +54,10 @@ _ENGAGEMENT = {
     "link_clicked": "link_clicked_at",
     "archived": "archived_at",
 }
+#: The event a cleared engagement status records (interacted and link_clicked are never cleared).
+_UNDONE = {"seen": "message.unseen", "read": "message.unread", "archived": "message.unarchived"}
+#: The sender of the email contents the fake shows (it renders no templates, so has no real one).
+FAKE_SENDER = "knock@fake.knockkit.invalid"
 
 
 def default_channel_id(channel_type: str) -> str:
@@ -201,6 +211,18 @@ def describe_key(key: RKey) -> str:
     return key[1] if key[0] == "user" else f"{key[1]}/{key[2]}"
 
 
+def _member_key(member: object, index: int) -> tuple[str, str | None]:
+    """(user id, tenant) of ``{"user": {"id": ...}, "tenant": ...}`` in an audience request."""
+    where = f"members[{index}]"
+    checked = _check_mapping(member, where)
+    user, tenant = checked.get("user"), checked.get("tenant")
+    if not isinstance(user, Mapping) or not isinstance(user.get("id"), str) or not user["id"]:
+        raise invalid(f"{where}.user must be an object with a non-empty string id")
+    if tenant is not None and (not isinstance(tenant, str) or not tenant):
+        raise invalid(f"{where}.tenant must be a tenant id or null")
+    return user["id"], tenant
+
+
 def _check_mapping(value: object, where: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise invalid(f"{where} must be an object")
@@ -278,8 +300,8 @@ class State:
     def clear(self) -> None:
         self._seq = 0
         self.users: dict[str, JsonDict] = {}
+        # Objects of every collection, tenants included (collection "$tenants").
         self.objects: dict[tuple[str, str], JsonDict] = {}
-        self.tenants: dict[str, JsonDict] = {}
         self.preferences: dict[RKey, dict[str, JsonDict]] = {}
         self.channel_data: dict[RKey, dict[str, JsonDict]] = {}
         # (collection, object id) -> subscriber key -> {properties, inserted_at, updated_at}
@@ -289,6 +311,13 @@ class State:
         self.messages: dict[str, JsonDict] = {}
         self.schedules: dict[str, JsonDict] = {}
         self.bulk_operations: dict[str, JsonDict] = {}
+        # audience key -> (user id, tenant or None) -> {added_at, _seq}
+        self.audiences: dict[str, dict[tuple[str, str | None], JsonDict]] = {}
+        # What the chat providers would answer, as the test declared it, per Knock channel id
+        # (and Teams team id): Slack channels, Teams teams, Teams channels.
+        self.slack_channels: dict[str, list[JsonDict]] = {}
+        self.ms_teams_teams: dict[str, list[JsonDict]] = {}
+        self.ms_teams_channels: dict[tuple[str, str], list[JsonDict]] = {}
         # Idempotency-Key -> (status, body) of the first successful trigger
         self.idempotency: dict[str, tuple[int, JsonDict]] = {}
 
@@ -315,13 +344,19 @@ class State:
         self._inline_extras(("user", user_id), extras)
         return user
 
-    def set_object(self, collection: str, object_id: str, properties: Mapping[str, Any]) -> JsonDict:
-        props = dict(_check_mapping(properties, "the object"))
+    def set_object(
+        self, collection: str, object_id: str, properties: Mapping[str, Any], *, as_tenant: bool = False
+    ) -> JsonDict:
+        """Create or update an object (a tenant is the object ``$tenants/{id}``); properties
+        deep-merge, ``channel_data`` and ``preferences`` go to their own stores. The objects
+        API also takes the properties nested under ``properties``; the tenants API does not
+        (there a ``properties`` key is a custom property like any other)."""
+        props = dict(_check_mapping(properties, "the tenant" if as_tenant else "the object"))
         extras = {k: props.pop(k, None) for k in ("channel_data", "preferences")}
         for key in ("id", "collection", "__typename"):
             props.pop(key, None)
         created_at = props.pop("created_at", None)
-        if isinstance(props.get("properties"), Mapping):  # accept the nested form too
+        if not as_tenant and isinstance(props.get("properties"), Mapping):  # accept the nested form too
             props = {**props.pop("properties"), **props}
         existing = self.objects.get((collection, object_id))
         if existing is None:
@@ -337,16 +372,12 @@ class State:
         return obj
 
     def set_tenant(self, tenant_id: str, properties: Mapping[str, Any]) -> JsonDict:
-        props = dict(_check_mapping(properties, "the tenant"))
-        extras = {k: props.pop(k, None) for k in ("channel_data", "preferences")}
-        props.pop("id", None)
-        props.pop("__typename", None)
-        tenant = self.tenants.get(tenant_id) or {"id": tenant_id, "_seq": self.next_seq(), "created_at": None}
-        tenant = deep_merge(tenant, props)
-        tenant["updated_at"] = now()
-        self.tenants[tenant_id] = tenant
-        self._inline_extras(("object", _TENANTS, tenant_id), extras)
-        return tenant
+        """A tenant is the object ``$tenants/{tenant_id}``: its name, settings and custom
+        properties are the object's properties."""
+        return self.set_object(TENANTS, tenant_id, properties, as_tenant=True)
+
+    def tenant(self, tenant_id: str) -> JsonDict | None:
+        return self.objects.get((TENANTS, tenant_id))
 
     def _inline_extras(self, key: RKey, extras: Mapping[str, Any]) -> None:
         channel_data = extras.get("channel_data")
@@ -399,6 +430,10 @@ class State:
         self.channel_data.pop(key, None)
         for subscribers in self.subscriptions.values():
             subscribers.pop(key, None)
+        if key[0] == "user":
+            for members in self.audiences.values():
+                for member in [m for m in members if m[0] == key[1]]:
+                    del members[member]
 
     def merge_users(self, user_id: str, from_user_id: str) -> JsonDict:
         """Merge ``from_user_id`` into ``user_id`` (the target's values win), then delete it."""
@@ -447,8 +482,9 @@ class State:
         set, under the recipient's set for that tenant (the set whose id is the tenant id)."""
         own = self.preferences.get(key, {})
         merged: JsonDict = {}
-        if tenant:
-            defaults = (self.tenants.get(tenant, {}).get("settings") or {}).get("preference_set")
+        record = self.tenant(tenant) if tenant else None
+        if record is not None:
+            defaults = (record["properties"].get("settings") or {}).get("preference_set")
             if isinstance(defaults, Mapping):
                 merged = deep_merge(merged, {k: v for k, v in defaults.items() if k in PREFERENCE_KEYS})
         merged = deep_merge(merged, own.get("default", {}))
@@ -509,6 +545,86 @@ class State:
             "updated_at": entry["updated_at"],
         }
 
+    # --- audiences ------------------------------------------------------------------------------
+
+    def audience(self, key: str) -> dict[tuple[str, str | None], JsonDict]:
+        members = self.audiences.get(key)
+        if members is None:
+            raise not_found(f"the audience {key!r}")
+        return members
+
+    def add_audience_members(self, key: str, members: Sequence[Any], create: bool) -> None:
+        """Add members (users identified inline, tenants created as a trigger creates them);
+        with ``create`` a missing audience is created. A member already there keeps its ``added_at``."""
+        checked = [_member_key(member, index) for index, member in enumerate(members)]
+        audience = self.audiences.setdefault(key, {}) if create else self.audience(key)
+        for member, (user_id, tenant) in zip(members, checked, strict=True):
+            user = member["user"]
+            props = {k: v for k, v in user.items() if k != "id"}
+            if props or user_id not in self.users:
+                self.identify_user(user_id, props)
+            if tenant is not None:
+                self._inline_tenant(tenant)
+            audience.setdefault((user_id, tenant), {"added_at": now(), "_seq": self.next_seq()})
+
+    def remove_audience_members(self, key: str, members: Sequence[Any]) -> None:
+        audience = self.audience(key)
+        for member in [_member_key(member, index) for index, member in enumerate(members)]:
+            audience.pop(member, None)
+
+    def render_audience_member(self, member: tuple[str, str | None], entry: Mapping[str, Any]) -> JsonDict:
+        user_id, tenant = member
+        return {
+            "__typename": "AudienceMember",
+            "user_id": user_id,
+            "user": self.render_recipient(("user", user_id)),
+            "tenant": tenant,
+            "added_at": entry["added_at"],
+        }
+
+    # --- chat providers: Slack and Microsoft Teams ------------------------------------------
+
+    def chat_data(self, holder: RKey, channel_id: str) -> Mapping[str, Any]:
+        """The channel data the token holder (an object) has for this Knock channel, or {}."""
+        return self.channel_data.get(holder, {}).get(channel_id) or {}
+
+    def slack_token(self, holder: RKey, channel_id: str) -> str | None:
+        """The Slack access token Knock holds (``{"token": {"access_token": ...}}``), if any."""
+        token = self.chat_data(holder, channel_id).get("token")
+        access_token = token.get("access_token") if isinstance(token, Mapping) else None
+        return access_token if isinstance(access_token, str) and access_token else None
+
+    def ms_teams_tenant_id(self, holder: RKey, channel_id: str) -> str | None:
+        """The Microsoft Entra tenant id Knock holds (``{"ms_teams_tenant_id": ...}``), if any."""
+        tenant_id = self.chat_data(holder, channel_id).get("ms_teams_tenant_id")
+        return tenant_id if isinstance(tenant_id, str) and tenant_id else None
+
+    def revoke_chat_access(self, holder: RKey, channel_id: str, field: str) -> None:
+        """Drop the token (``token`` or ``ms_teams_tenant_id``) from the holder's channel data,
+        keeping its connections."""
+        stored = self.channel_data[holder][channel_id]
+        self.channel_data[holder][channel_id] = {"connections": [], **{k: v for k, v in stored.items() if k != field}}
+
+    def declare_provider_items(
+        self, store: dict[Any, list[JsonDict]], where: Any, items: Iterable[Mapping[str, Any]],
+        required: tuple[str, ...], defaults: Mapping[str, Any],
+    ) -> None:  # fmt: skip
+        """Add the channels or teams a test declares (an item with a known id replaces it)."""
+        if isinstance(items, (Mapping, str)):
+            raise TypeError(f"pass a list of mappings, each with {' and '.join(map(repr, required))}")
+        added = []
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                raise TypeError(f"item {index} must be a mapping, not {type(item).__name__}")
+            missing = [k for k in required if not isinstance(item.get(k), str) or not item[k]]
+            if missing:
+                raise ValueError(f"item {index} needs a non-empty string {' and '.join(repr(k) for k in missing)}")
+            added.append({**defaults, **json.loads(json.dumps(dict(item)))})
+        current = store.setdefault(where, [])
+        for item in added:
+            current[:] = [c for c in current if c["id"] != item["id"]]
+            current.append(item)
+
     # --- rendering -----------------------------------------------------------------------------
 
     def render_user(self, user: Mapping[str, Any]) -> JsonDict:
@@ -521,7 +637,16 @@ class State:
         return {"__typename": "Object", **public(obj)}
 
     def render_tenant(self, tenant: Mapping[str, Any]) -> JsonDict:
-        return {"__typename": "Tenant", "name": None, "settings": None, **public(tenant)}
+        """A ``$tenants`` object as the tenants API shows it: custom properties at the top level."""
+        return {
+            "__typename": "Tenant",
+            **tenant["properties"],
+            "id": tenant["id"],
+            "name": tenant["properties"].get("name"),
+            "settings": tenant["properties"].get("settings"),
+            "created_at": tenant["created_at"],
+            "updated_at": tenant["updated_at"],
+        }
 
     def render_recipient(self, key: RKey) -> JsonDict:
         if key[0] == "user":
@@ -586,7 +711,7 @@ class State:
         if tenant is None:
             return None
         if isinstance(tenant, str) and tenant:
-            if tenant not in self.tenants:
+            if self.tenant(tenant) is None:
                 self.set_tenant(tenant, {})
             return tenant
         if isinstance(tenant, Mapping) and isinstance(tenant.get("id"), str) and tenant["id"]:
@@ -728,7 +853,10 @@ class State:
             "_key": key,
             "_channel_type": step.type,
             "_activities": list(run["_activities"]),
+            "_to": self._address(key, step),
+            "_events": [],
         }
+        self._event(message, "message.sent", stamp)
         self.messages[message["id"]] = message
         run["_events"].append({"step": step.ref, "message_id": message["id"], "channel_type": step.type})
 
@@ -736,6 +864,24 @@ class State:
         profile = self.profile(key)
         user_id = key[1] if key[0] == "user" else None
         return {"name": profile.get("name"), "email": profile.get("email"), "user_id": user_id}
+
+    def _address(self, key: RKey, step: Step) -> Any:
+        """Where the message went, as its content shows it: an email, a phone number, a push
+        token, a chat connection (None for in-app and http)."""
+        if step.type in ("email", "sms"):
+            return self.profile(key).get("phone_number" if step.type == "sms" else "email")
+        data = self.channel_data.get(key, {}).get(str(step.channel_id)) or {}
+        if step.type == "push":
+            for many in ("tokens", "target_arns", "player_ids"):
+                if isinstance(data.get(many), list) and data[many]:
+                    return str(data[many][0])
+            return ""
+        if step.type == "chat":
+            connections = data.get("connections")
+            if isinstance(connections, list) and connections and isinstance(connections[0], Mapping):
+                return dict(connections[0])
+            return {k: v for k, v in data.items() if k != "connections"}
+        return None
 
     def _undeliverable(self, key: RKey, step: Step) -> str | None:
         profile = self.profile(key)
@@ -763,31 +909,86 @@ class State:
         return rendered
 
     def mark(self, message: JsonDict, status: str, on: bool, metadata: object = None) -> JsonDict:
-        """Set or clear an engagement timestamp (seen, read, interacted, archived, link_clicked)."""
-        field = _ENGAGEMENT[status]
+        """Set or clear an engagement timestamp (seen, read, interacted, archived, link_clicked),
+        recording an event for each status that changes (and for every interaction)."""
         stamp = now()
-        message[field] = (message.get(field) or stamp) if on else None
         if status == "interacted" and on:
             # Interacting implies the message was seen and read.
-            message["seen_at"] = message["seen_at"] or stamp
-            message["read_at"] = message["read_at"] or stamp
+            self._engage(message, "seen", True, stamp)
+            self._engage(message, "read", True, stamp)
+            message["interacted_at"] = message["interacted_at"] or stamp
             if isinstance(metadata, Mapping):
                 message["metadata"] = deep_merge(message.get("metadata") or {}, metadata)
+            self._event(message, "message.interacted", stamp, dict(metadata) if isinstance(metadata, Mapping) else None)
+        else:
+            self._engage(message, status, on, stamp)
         message["updated_at"] = stamp
         return self.render_message(message)
 
+    def _engage(self, message: JsonDict, status: str, on: bool, stamp: str) -> None:
+        field = _ENGAGEMENT[status]
+        if on and not message[field]:
+            message[field] = stamp
+            self._event(message, f"message.{status}", stamp)
+        elif not on and message[field]:
+            message[field] = None
+            self._event(message, _UNDONE[status], stamp)
+
+    def _event(self, message: JsonDict, kind: str, stamp: str, data: JsonDict | None = None) -> None:
+        message["_events"].append({"id": new_id(), "type": kind, "data": data, "inserted_at": stamp,
+                                   "_seq": self.next_seq()})  # fmt: skip
+
+    def render_event(self, message: Mapping[str, Any], event: Mapping[str, Any]) -> JsonDict:
+        return {"__typename": "MessageEvent", **public(event), "recipient": message["recipient"]}
+
+    def render_activity(self, message: Mapping[str, Any], activity: Mapping[str, Any]) -> JsonDict:
+        """One trigger folded into the message, with its actor and the recipient in full."""
+        return {
+            "__typename": "Activity",
+            "id": activity["id"],
+            "actor": self.render_recipient(activity["actor"]) if activity["actor"] else None,
+            "data": activity["data"],
+            "recipient": self.render_recipient(message["_key"]),
+            "inserted_at": activity["inserted_at"],
+            "updated_at": activity["inserted_at"],
+        }
+
+    def render_content(self, message: Mapping[str, Any]) -> JsonDict:
+        """The message's contents in Knock's shape for its channel type. The fake renders no
+        templates: the subject or title is the workflow key, the body the trigger data as JSON."""
+        kind, data, to = message["_channel_type"], message["data"], message["_to"]
+        if kind not in CONTENT_CHANNEL_TYPES:  # the spec has no content shape for http (webhook) messages
+            raise not_found(f"the content of {kind} message {message['id']!r}")
+        title, text = str(message["workflow"]), json.dumps(data, sort_keys=True)
+        escaped = html.escape(text)
+        content: JsonDict
+        if kind == "email":
+            content = {
+                "__typename": "MessageEmailContent", "from": FAKE_SENDER, "to": to, "cc": None, "bcc": None,
+                "reply_to": None, "subject_line": title, "text_body": text, "html_body": f"<pre>{escaped}</pre>",
+            }  # fmt: skip
+        elif kind == "sms":
+            content = {"__typename": "MessageSmsContent", "to": to, "body": text}
+        elif kind == "push":
+            content = {"__typename": "MessagePushContent", "token": to, "title": title, "body": text, "data": data}
+        elif kind == "chat":
+            blocks = [{"type": "text", "name": "body", "content": text}]
+            template = {"summary": title, "blocks": blocks, "json_content": None}
+            content = {"__typename": "MessageChatContent", "connection": to, "template": template, "metadata": None}
+        else:
+            assert kind == "in_app_feed", kind
+            block = {"type": "markdown", "name": "body", "content": text, "rendered": f"<p>{escaped}</p>"}
+            content = {"__typename": "MessageInAppFeedContent", "blocks": [block]}
+        return {"__typename": "MessageContent", "message_id": message["id"], "data": content,
+                "inserted_at": message["inserted_at"]}  # fmt: skip
+
     def render_feed_item(self, message: Mapping[str, Any]) -> JsonDict:
-        activities = []
+        activities = [self.render_activity(message, activity) for activity in message["_activities"]]
         actors: list[JsonDict] = []
-        for activity in message["_activities"]:
-            actor = self.render_recipient(activity["actor"]) if activity["actor"] else None
+        for activity in activities:
+            actor = activity["actor"]
             if actor is not None and all(a["id"] != actor["id"] for a in actors):
                 actors.append(actor)
-            activities.append({
-                "__typename": "Activity", "id": activity["id"], "actor": actor, "data": activity["data"],
-                "recipient": self.render_recipient(message["_key"]),
-                "inserted_at": activity["inserted_at"], "updated_at": activity["inserted_at"],
-            })  # fmt: skip
         source = message["source"]
         engagement = ("read_at", "seen_at", "archived_at", "interacted_at", "link_clicked_at", "clicked_at")
         return {
