@@ -12,6 +12,7 @@ __all__ = [
     "MAX_BULK_ITEMS",
     "check_choice",
     "check_count",
+    "check_entities",
     "check_ids",
     "check_mapping",
     "check_recipient",
@@ -41,6 +42,15 @@ def check_count(name: str, items: object, limit: int, *, minimum: int = 0) -> Se
             raise ValueError(f"{name} has {len(items)} items; Knock accepts at most {limit} per request")
         raise ValueError(f"{name} needs at least {minimum} item(s)")
     return items
+
+
+def check_entities(name: str, items: object) -> Sequence[Mapping[str, Any]]:
+    """1 to 1,000 mappings, each with a non-empty string ``id`` (users or objects to set in bulk)."""
+    checked = check_count(name, items, MAX_BULK_ITEMS, minimum=1)
+    for index, item in enumerate(checked):
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str) or not item["id"]:
+            raise ValueError(f"{name}[{index}] must be a mapping with a non-empty string 'id'")
+    return checked
 
 
 def check_mapping(name: str, value: object) -> Mapping[str, Any]:

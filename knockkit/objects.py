@@ -19,6 +19,7 @@ from knockkit._common import (
     MAX_BULK_ITEMS,
     check_choice,
     check_count,
+    check_entities,
     check_ids,
     check_mapping,
     check_recipient,
@@ -111,13 +112,9 @@ def delete(client: Client, collection: str, id: str) -> None:
 
 def bulk_set(client: Client, collection: str, objects: Sequence[Mapping[str, Any]]) -> BulkOperation:
     """Set up to 1,000 objects (each a mapping with an ``id``) in one asynchronous job."""
-    check_count("objects", objects, MAX_BULK_ITEMS, minimum=1)
-    for index, obj in enumerate(objects):
-        if not isinstance(obj, Mapping) or not isinstance(obj.get("id"), str) or not obj["id"]:
-            raise ValueError(f"objects[{index}] must be a mapping with a non-empty string 'id'")
     return request(
         client, "POST", "/v1/objects/{collection}/bulk/set", collection=collection,
-        json={"objects": objects}, into=BulkOperation,
+        json={"objects": check_entities("objects", objects)}, into=BulkOperation,
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from knockkit._client import Client
 from knockkit._common import (
     MAX_BULK_ITEMS,
     check_count,
+    check_entities,
     check_mapping,
     check_setting,
     message_filters,
@@ -107,11 +108,8 @@ def merge(client: Client, user_id: str, from_user_id: str) -> User:
 
 def bulk_identify(client: Client, users: Sequence[Mapping[str, Any]]) -> BulkOperation:
     """Identify up to 1,000 users (each a mapping with an ``id``) in one asynchronous job."""
-    check_count("users", users, MAX_BULK_ITEMS, minimum=1)
-    for index, user in enumerate(users):
-        if not isinstance(user, Mapping) or not isinstance(user.get("id"), str) or not user["id"]:
-            raise ValueError(f"users[{index}] must be a mapping with a non-empty string 'id'")
-    return request(client, "POST", "/v1/users/bulk/identify", json={"users": users}, into=BulkOperation)
+    body = {"users": check_entities("users", users)}
+    return request(client, "POST", "/v1/users/bulk/identify", json=body, into=BulkOperation)
 
 
 def bulk_delete(client: Client, user_ids: Sequence[str]) -> BulkOperation:
