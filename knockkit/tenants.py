@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from knockkit._client import Client
-from knockkit._common import MAX_BULK_ITEMS, check_count, check_ids, check_mapping, check_recipient
+from knockkit._common import MAX_BULK_ITEMS, check_ids, check_mapping, check_recipients
 from knockkit._http import request
 from knockkit.models import BulkOperation, Page, Tenant
 
@@ -67,10 +67,8 @@ def delete(client: Client, id: str) -> None:
 
 def bulk_set(client: Client, tenants: Sequence[str | Mapping[str, Any]]) -> BulkOperation:
     """Set up to 1,000 tenants (ids, or mappings with an ``id``) in one asynchronous job."""
-    check_count("tenants", tenants, MAX_BULK_ITEMS, minimum=1)
-    for index, tenant in enumerate(tenants):
-        check_recipient(f"tenants[{index}]", tenant)
-    return request(client, "POST", "/v1/tenants/bulk/set", json={"tenants": tenants}, into=BulkOperation)
+    body = {"tenants": check_recipients("tenants", tenants, MAX_BULK_ITEMS)}  # an id or {"id": ..., ...} each
+    return request(client, "POST", "/v1/tenants/bulk/set", json=body, into=BulkOperation)
 
 
 def bulk_delete(client: Client, tenant_ids: Sequence[str]) -> BulkOperation:
