@@ -15,6 +15,7 @@ __all__ = [
     "check_entities",
     "check_ids",
     "check_mapping",
+    "check_object_refs",
     "check_recipient",
     "check_recipients",
     "check_setting",
@@ -22,6 +23,7 @@ __all__ = [
     "message_filters",
     "preference_body",
     "range_filter",
+    "token_holder",
 ]
 
 #: Knock's limit on items in one bulk request.
@@ -92,6 +94,28 @@ def range_filter(name: str, value: Mapping[str, Any] | None) -> Mapping[str, Any
     if unknown:
         raise ValueError(f"{name} takes the keys gt, gte, lt, lte; got {unknown}")
     return value
+
+
+def token_holder(param: str, tenant: str | None, holder: Mapping[str, Any] | None) -> str:
+    """The JSON-encoded object that holds a chat provider's token (Slack's ``access_token_object``,
+    Teams' ``ms_teams_tenant_object``): a tenant by id, or an explicit ``{"object_id", "collection"}``."""
+    if (tenant is None) == (holder is None):
+        raise ValueError(f"name the token holder with exactly one of tenant= or {param}=")
+    if tenant is not None:
+        if not isinstance(tenant, str) or not tenant:
+            raise ValueError("tenant must be a non-empty string")
+        holder = {"object_id": tenant, "collection": "$tenants"}
+    return json.dumps(check_mapping(param, holder), separators=(",", ":"))
+
+
+def check_object_refs(name: str, refs: object) -> Sequence[Mapping[str, Any]]:
+    """A non-empty list of object references ``{"id": ..., "collection": ...}``."""
+    checked = check_count(name, refs, sys.maxsize, minimum=1)
+    for index, ref in enumerate(checked):
+        if not isinstance(ref, Mapping):
+            raise TypeError(f"{name}[{index}] must be a mapping with 'id' and 'collection'")
+        check_recipient(f"{name}[{index}]", ref, reference=True)
+    return checked
 
 
 def json_param(name: str, value: Mapping[str, Any] | None) -> str | None:

@@ -10,7 +10,6 @@ Every function takes a :class:`knockkit.Client` first, then ids in URL order::
 from __future__ import annotations
 
 import builtins
-import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from knockkit._common import (
     check_entities,
     check_ids,
     check_mapping,
-    check_recipient,
+    check_object_refs,
     check_recipients,
     check_setting,
     message_filters,
@@ -325,10 +324,7 @@ def list_subscriptions(
     if recipients is not None:
         check_recipients("recipients", recipients, reference=True)
     if objects is not None:
-        for index, ref in enumerate(check_count("objects", objects, sys.maxsize, minimum=1)):
-            if not isinstance(ref, Mapping):
-                raise TypeError(f"objects[{index}] must be a mapping with 'id' and 'collection'")
-            check_recipient(f"objects[{index}]", ref, reference=True)
+        check_object_refs("objects", objects)
     query = {
         "mode": mode, "include": include, "recipients": recipients, "objects": objects,
         "after": after, "before": before, "page_size": page_size,

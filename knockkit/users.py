@@ -18,6 +18,7 @@ from knockkit._common import (
     check_count,
     check_entities,
     check_mapping,
+    check_object_refs,
     check_setting,
     message_filters,
     preference_body,
@@ -326,10 +327,7 @@ def list_subscriptions(
     ``objects`` narrows the list to some objects: ``[{"collection": "projects", "id": "p1"}]``.
     """
     if objects is not None:
-        check_count("objects", objects, MAX_BULK_ITEMS)
-        for index, ref in enumerate(objects):
-            if not isinstance(ref, Mapping) or not {"id", "collection"} <= set(ref):
-                raise ValueError(f"objects[{index}] must be a mapping with 'id' and 'collection'")
+        check_object_refs("objects", objects)
     query = {"include": include, "objects": objects, "after": after, "before": before, "page_size": page_size}
     return request(
         client, "GET", "/v1/users/{user_id}/subscriptions", user_id=user_id, query=query, into=Page[Subscription]

@@ -998,11 +998,13 @@ def test_list_subscriptions_sends_include_and_object_references(
     assert subscription.object.updated_at == utc(2024, 5, 22, 12)
 
 
-@pytest.mark.parametrize("ref", [{"id": "p1"}, {"collection": "projects"}, "p1"])
+@pytest.mark.parametrize(
+    ("ref", "error"), [({"id": "p1"}, ValueError), ({"collection": "projects"}, ValueError), ("p1", TypeError)]
+)
 def test_list_subscriptions_rejects_incomplete_object_references(
-    httpserver: HTTPServer, client: knockkit.Client, ref: Any
+    httpserver: HTTPServer, client: knockkit.Client, ref: Any, error: type[Exception]
 ) -> None:
-    with pytest.raises(ValueError, match=r"objects\[0\]"):
+    with pytest.raises(error, match=r"objects\[0\]"):
         users.list_subscriptions(client, "jane", objects=[ref])
     assert_nothing_sent(httpserver)
 

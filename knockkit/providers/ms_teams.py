@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from knockkit._client import Client
-from knockkit._common import json_param
+from knockkit._common import token_holder
 from knockkit._http import request
 from knockkit.models import AuthCheck, MsTeamsChannel, MsTeamsTeam, Page
 
@@ -20,15 +20,7 @@ __all__ = ["check_auth", "list_channels", "list_teams", "ms_teams_tenant_object"
 
 def ms_teams_tenant_object(tenant: str | None, tenant_object: Mapping[str, Any] | None) -> str:
     """The JSON-encoded ``ms_teams_tenant_object`` query value for a tenant or an explicit object."""
-    if (tenant is None) == (tenant_object is None):
-        raise ValueError("name the Teams tenant holder with exactly one of tenant= or ms_teams_tenant_object=")
-    if tenant is not None:
-        if not isinstance(tenant, str) or not tenant:
-            raise ValueError("tenant must be a non-empty string")
-        tenant_object = {"object_id": tenant, "collection": "$tenants"}
-    encoded = json_param("ms_teams_tenant_object", tenant_object)
-    assert encoded is not None
-    return encoded
+    return token_holder("ms_teams_tenant_object", tenant, tenant_object)
 
 
 _holder = ms_teams_tenant_object

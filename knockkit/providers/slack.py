@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from knockkit._client import Client
-from knockkit._common import json_param
+from knockkit._common import token_holder
 from knockkit._http import request
 from knockkit.models import AuthCheck, Page, SlackChannel
 
@@ -19,15 +19,7 @@ __all__ = ["access_token_object", "check_auth", "list_channels", "revoke_access"
 
 def access_token_object(tenant: str | None, token_object: Mapping[str, Any] | None) -> str:
     """The JSON-encoded ``access_token_object`` query value for a tenant or an explicit object."""
-    if (tenant is None) == (token_object is None):
-        raise ValueError("name the token holder with exactly one of tenant= or access_token_object=")
-    if tenant is not None:
-        if not isinstance(tenant, str) or not tenant:
-            raise ValueError("tenant must be a non-empty string")
-        token_object = {"object_id": tenant, "collection": "$tenants"}
-    encoded = json_param("access_token_object", token_object)
-    assert encoded is not None
-    return encoded
+    return token_holder("access_token_object", tenant, token_object)
 
 
 def check_auth(
