@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from knockkit._checks import check_header_value
+
 __all__ = ["DEFAULT_BASE_URL", "Client", "mask_key"]
 
 DEFAULT_BASE_URL = "https://api.knock.app"
@@ -25,12 +27,7 @@ def mask_key(key: object) -> str:
 
 def _check_api_key(_: Any, __: Any, key: str) -> None:
     # Messages describe the key but never contain it.
-    if not isinstance(key, str):
-        raise TypeError(f"api_key must be a string, not {type(key).__name__}")
-    if not key:
-        raise ValueError("api_key must not be empty")
-    if key != key.strip() or any(c.isspace() for c in key):
-        raise ValueError("api_key contains whitespace (often a stray newline from a secrets file)")
+    check_header_value("api_key", key, secret=True)
     if key.startswith("pk_"):
         raise ValueError(
             "api_key is a public key (pk_...); server-side calls need the secret key (sk_...) "
@@ -57,13 +54,22 @@ def _checked_base_url(url: object) -> str:
 
 
 def _check_branch(_: Any, __: Any, branch: object) -> None:
-    if branch is not None and (not isinstance(branch, str) or not branch.strip()):
-        raise ValueError("branch must be a non-empty string or None")
+    if branch is not None:
+        check_header_value("branch", branch)
+
+
+_MAX_SECONDS = 86_400.0
 
 
 def _check_positive(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"{attribute.name} must be a positive number of seconds, got {value!r}")
+    # NaN and infinity pass "> 0" and would reach the socket layer; a day is far past any use.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= _MAX_SECONDS:
+        raise ValueError(f"{attribute.name} must be a positive number of seconds (at most 86400), got {value!r}")
+
+
+def _check_byte_count(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{attribute.name} must be a whole number of bytes above 0, got {value!r}")
 
 
 def _check_retries(_: Any, __: Any, value: object) -> None:
@@ -88,11 +94,14 @@ class Client:
         api_key: the secret key (``sk_...``). Never shown by ``repr``, ``str`` or errors.
         base_url: the API's origin, ``https://api.knock.app`` unless overridden.
         branch: send every request to this Knock branch (``X-Knock-Branch``).
-        timeout: seconds to wait for a response, per attempt.
-        connect_timeout: seconds to wait for a connection, per attempt.
+        timeout: seconds one attempt may take in all (connect, send, headers and body):
+            a deadline, not a per-read timeout.
+        connect_timeout: seconds to wait for a connection, within ``timeout``.
         max_retries: retries after the first attempt (connection errors, 408, 409, 429, 5xx).
         backoff_factor: first retry delay in seconds; doubles per retry, capped at 8 s, jittered.
         max_retry_after: the longest ``Retry-After`` honoured, in seconds.
+        max_response_bytes: the largest response body read (32 MiB); a larger one raises
+            ``APIResponseValidationError`` without being read.
         transport: a ``urllib3.PoolManager`` (or ``ProxyManager``) to send through; ``None``
             uses knockkit's shared, fork-safe pool manager.
     """
@@ -105,6 +114,7 @@ class Client:
     max_retries: int = attrs.field(default=2, validator=_check_retries)
     backoff_factor: float = attrs.field(default=0.5, validator=_check_backoff)
     max_retry_after: float = attrs.field(default=60.0, validator=_check_positive)
+    max_response_bytes: int = attrs.field(default=32 * 1024 * 1024, validator=_check_byte_count)
     transport: Any = attrs.field(default=None, eq=False, repr=False)
 
     def evolve(self, **changes: Any) -> Client:

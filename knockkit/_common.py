@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from knockkit._checks import check_id
+from knockkit._http import encode_json
 
 __all__ = [
     "MAX_BATCH_MESSAGES",
@@ -105,7 +107,7 @@ def token_holder(param: str, tenant: str | None, holder: Mapping[str, Any] | Non
         if not isinstance(tenant, str) or not tenant:
             raise ValueError("tenant must be a non-empty string")
         holder = {"object_id": tenant, "collection": "$tenants"}
-    return json.dumps(check_mapping(param, holder), separators=(",", ":"))
+    return encode_json(check_mapping(param, holder), param)
 
 
 def check_object_refs(name: str, refs: object) -> Sequence[Mapping[str, Any]]:
@@ -122,8 +124,7 @@ def json_param(name: str, value: Mapping[str, Any] | None) -> str | None:
     """A query parameter Knock reads as a JSON-encoded string."""
     if value is None:
         return None
-    check_mapping(name, value)
-    return json.dumps(value, separators=(",", ":"))
+    return encode_json(check_mapping(name, value), name)
 
 
 def message_filters(
@@ -176,14 +177,12 @@ def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     return value
 
 
-def check_ids(name: str, ids: object, limit: int | None = None) -> Sequence[str]:
-    """A non-empty list of non-empty string ids, at most ``limit`` of them."""
+def check_ids(name: str, ids: object, limit: int | None = None, *, user: bool = False) -> Sequence[str]:
+    """A non-empty list of ids, at most ``limit`` of them, each valid as a path id
+    (:func:`knockkit._checks.check_id`): bulk jobs name resources Knock addresses by path."""
     checked = check_count(name, ids, sys.maxsize if limit is None else limit, minimum=1)
     for index, value in enumerate(checked):
-        if not isinstance(value, str):
-            raise TypeError(f"{name}[{index}] must be a string id, not {type(value).__name__}")
-        if not value:
-            raise ValueError(f"{name}[{index}] must not be an empty id")
+        check_id(f"{name}[{index}]", value, user=user)
     return checked
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from knockkit._client import Client
 from knockkit._common import (
     MAX_BULK_ITEMS,
-    check_count,
     check_entities,
+    check_ids,
     check_mapping,
     check_object_refs,
     check_setting,
@@ -115,7 +115,7 @@ def bulk_identify(client: Client, users: Sequence[Mapping[str, Any]]) -> BulkOpe
 
 def bulk_delete(client: Client, user_ids: Sequence[str]) -> BulkOperation:
     """Delete up to 1,000 users in one asynchronous job."""
-    check_count("user_ids", user_ids, MAX_BULK_ITEMS, minimum=1)
+    check_ids("user_ids", user_ids, MAX_BULK_ITEMS, user=True)
     return request(client, "POST", "/v1/users/bulk/delete", json={"user_ids": user_ids}, into=BulkOperation)
 
 
@@ -126,7 +126,7 @@ def bulk_set_preferences(
 
     ``preferences`` may name the set with ``"id"`` ("default" unless given, or a tenant id).
     """
-    check_count("user_ids", user_ids, MAX_BULK_ITEMS, minimum=1)
+    check_ids("user_ids", user_ids, MAX_BULK_ITEMS, user=True)
     body = {"user_ids": user_ids, "preferences": preference_body(preferences, merge=False, with_id=True)}
     return request(client, "POST", "/v1/users/bulk/preferences", json=body, into=BulkOperation)
 

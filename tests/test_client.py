@@ -64,7 +64,7 @@ def test_base_url_trailing_slash_is_normalized() -> None:
         ({"max_retries": -1}, "max_retries must be a whole number"),
         ({"max_retries": 1.5}, "max_retries must be a whole number"),
         ({"backoff_factor": -0.1}, "backoff_factor must be a number >= 0"),
-        ({"branch": ""}, "branch must be a non-empty string"),
+        ({"branch": ""}, "branch must not be empty"),
     ],
 )
 def test_invalid_settings_name_the_field(changes: dict[str, object], message: str) -> None:

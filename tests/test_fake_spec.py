@@ -4,6 +4,7 @@ adjusted spec, so the fake is held to the same reading of the spec as knockkit).
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,8 +48,15 @@ class RecordingPool(urllib3.PoolManager):
 
     def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> urllib3.BaseHTTPResponse:
         response = super().urlopen(method, url, redirect=redirect, **kw)
-        self.exchanges.append((method, url, kw.get("body"), dict(kw.get("headers") or {}), response))
-        return response
+        # knockkit reads the body itself (preload_content=False): keep a copy, hand on a replay.
+        data = response.read(decode_content=False)
+        replay = urllib3.HTTPResponse(
+            body=io.BytesIO(data), headers=response.headers, status=response.status,
+            reason=response.reason, preload_content=False,
+        )  # fmt: skip
+        kept = urllib3.HTTPResponse(body=data, headers=response.headers, status=response.status)
+        self.exchanges.append((method, url, kw.get("body"), dict(kw.get("headers") or {}), kept))
+        return replay
 
 
 def scenario(fake: FakeKnock, client: knockkit.Client) -> None:

@@ -13,7 +13,7 @@ import urllib3
 
 import knockkit
 from knockkit import users
-from knockkit._http import _shared_pool
+from knockkit._transport.sync import shared_pool as _shared_pool
 from tests.reliability._server import FaultServer, Request, Respond, json_response
 from tests.reliability.conftest import make_client
 

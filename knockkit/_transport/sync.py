@@ -1,0 +1,229 @@
+"""The urllib3 executor: sends one attempt and reports an Outcome; the policy decides the rest.
+
+Two things urllib3 does not do are added here. ``timeout`` is a deadline for the whole
+attempt (urllib3's read timeout restarts on every byte, so a server that drips bytes
+could hold a call forever): the pools knockkit makes use connections whose response
+reader gives each socket read only the time left. And bodies are read only up to the
+budget the policy gives, never inflated (``decode_content=False``).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.client
+import io
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
+
+from knockkit._client import Client
+from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
+
+__all__ = ["send", "shared_pool"]
+
+_CHUNK = 64 * 1024
+
+# --- the attempt deadline -----------------------------------------------------------------
+
+_attempt = threading.local()
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's own reader, letting each read wait only until the attempt's deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        # The socket's raw reader keeps the descriptor open while the response is read,
+        # even after http.client closes the connection ("Connection: close").
+        self._raw = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the attempt's deadline passed")
+        self._sock.settimeout(left)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """What http.client's response sees as its socket: only ``makefile`` is used."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    def __init__(self, sock: Any, *args: Any, **kwargs: Any) -> None:
+        deadline = getattr(_attempt, "deadline", None)
+        super().__init__(sock if deadline is None else _DeadlineSocket(sock, deadline), *args, **kwargs)  # type: ignore[arg-type]
+
+
+class _HTTPConnection(HTTPConnection):
+    response_class = _DeadlineResponse
+
+
+class _HTTPSConnection(HTTPSConnection):
+    response_class = _DeadlineResponse
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+# --- the shared pool --------------------------------------------------------------------
+
+_pool_lock = threading.Lock()
+_shared: urllib3.PoolManager | None = None
+
+
+def shared_pool() -> urllib3.PoolManager:
+    """One pool manager for the process: clients with the same base URL share a pool.
+
+    maxsize is the number of idle connections kept per host; beyond it, extra
+    connections are opened for concurrent threads and closed after use.
+    """
+    global _shared
+    pool = _shared
+    if pool is None:
+        with _pool_lock:
+            if _shared is None:
+                manager = urllib3.PoolManager(num_pools=16, maxsize=32)
+                manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+                _shared = manager
+            pool = _shared
+    return pool
+
+
+def _forget_pool_in_child() -> None:
+    # A forked child must never write to its parent's sockets: start with no pool.
+    global _shared, _pool_lock
+    _shared = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(connect: float, total: float) -> urllib3.Timeout:
+    return urllib3.Timeout(connect=min(connect, total), read=total, total=total)
+
+
+# --- one attempt --------------------------------------------------------------------------
+
+
+def send(
+    client: Client,
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    budget: Callable[[int], int],
+) -> Outcome:
+    """Send one attempt; never raises for what the network or the server did.
+
+    ``headers`` are the request's own; the Authorization header is added here so that no
+    frame left on an error's traceback holds the key. ``budget(status)`` is how many body
+    bytes to keep.
+    """
+    pool = client.transport or shared_pool()
+    _attempt.deadline = time.monotonic() + client.timeout
+    try:
+        response = pool.urlopen(
+            method,
+            url,
+            body=body,
+            headers={"Authorization": "Bearer " + client.api_key, **headers},
+            retries=False,
+            timeout=_timeout(client.connect_timeout, client.timeout),
+            redirect=False,
+            preload_content=False,
+        )
+        return _read(response, budget(response.status))
+    except NewConnectionError as exc:  # (a subclass of ConnectTimeoutError)
+        failure, detail = "connect", _detail(exc)
+    except ConnectTimeoutError as exc:
+        failure, detail = "connect-timeout", _detail(exc)
+    except ReadTimeoutError as exc:
+        failure, detail = "timeout", _detail(exc)
+    except (HTTPError, OSError) as exc:
+        failure, detail = "read", _detail(exc)
+    finally:
+        _attempt.deadline = None
+    return Outcome(failure=failure, detail=detail)
+
+
+def _detail(exc: Exception) -> str:
+    return type(exc).__name__
+
+
+def _read(response: urllib3.BaseHTTPResponse, budget: int) -> Outcome:
+    headers = response.headers
+    encoding = headers.get("content-encoding")
+    if encoding is not None and encoding.strip().lower() in ("", "identity"):
+        encoding = None
+    declared = _content_length(headers.get("content-length"))
+    overflow = False
+    if encoding is not None or budget == 0:
+        if encoding is None and declared is not None and declared <= MAX_ERROR_BODY:
+            response.read(decode_content=False)  # small: drain it so the connection is reused
+        else:
+            _discard(response)
+        data = b""
+    elif declared is not None and declared <= budget:
+        data = response.read(decode_content=False)
+    else:
+        data, overflow = _read_at_most(response, budget)
+        if overflow:
+            _discard(response)
+    return Outcome(response.status, response.reason or "", headers, data, overflow=overflow, encoding=encoding)
+
+
+def _read_at_most(response: urllib3.BaseHTTPResponse, budget: int) -> tuple[bytes, bool]:
+    chunks = []
+    size = 0
+    while size <= budget:
+        chunk = response.read(min(_CHUNK, budget + 1 - size), decode_content=False)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    data = b"".join(chunks)
+    return data[:budget], size > budget
+
+
+def _discard(response: urllib3.BaseHTTPResponse) -> None:
+    # Unread bytes would be taken for the next response: close the connection instead.
+    response.close()
+    response.release_conn()
+
+
+def _content_length(value: str | None) -> int | None:
+    if value is None or not value.strip().isdigit() or len(value) > 20:
+        return None
+    return int(value)
