@@ -23,12 +23,18 @@ def paginate(fn: Callable[..., Page[T]], client: Client, *args: Any, **params: A
     on to the next call. Stop early by breaking out of the loop: no page is fetched
     before it is needed.
     """
+    seen: set[tuple[tuple[str, object], ...]] = set()
     while True:
         page = fn(client, *args, **params)
         yield from page.entries
         following = page.next_params
         if not following:
             return
-        if all(params.get(k) == v for k, v in following.items()):
-            raise RuntimeError(f"paginate: {fn.__name__} returned the same cursor twice; stopping")
+        # A server that sends a cursor again (A, B, A, ...) would page forever.
+        cursor = tuple(sorted(following.items()))
+        if cursor in seen or all(params.get(k) == v for k, v in following.items()):
+            raise RuntimeError(
+                f"paginate: {fn.__name__} returned a cursor it had returned before ({dict(cursor)}); stopping"
+            )
+        seen.add(cursor)
         params = {**params, **following}

@@ -89,6 +89,8 @@ def verify(
         event = json.loads(body)
     except ValueError as exc:  # UnicodeDecodeError is a ValueError too
         raise WebhookVerificationError(f"the signed body is not JSON ({type(exc).__name__}: {exc})") from None
+    except RecursionError:
+        raise WebhookVerificationError("the signed body is JSON nested too deeply to read") from None
     if not isinstance(event, dict):
         raise WebhookVerificationError(f"the signed body is JSON but not an object (got {type(event).__name__})")
     return event

@@ -23,6 +23,7 @@ import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
+from urllib3.util.retry import Retry
 
 from knockkit._client import Client
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
@@ -129,6 +130,11 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
+# Retries are the policy's: urllib3 makes one attempt and re-raises what went wrong.
+# (One shared value: urllib3 would build a new Retry from ``retries=False`` on every call.)
+_ONE_ATTEMPT = Retry(total=False, redirect=False, raise_on_redirect=False)
+
+
 @functools.lru_cache(maxsize=64)
 def _timeout(connect: float, total: float) -> urllib3.Timeout:
     return urllib3.Timeout(connect=min(connect, total), read=total, total=total)
@@ -159,7 +165,7 @@ def send(
             url,
             body=body,
             headers={"Authorization": "Bearer " + client.api_key, **headers},
-            retries=False,
+            retries=_ONE_ATTEMPT,
             timeout=_timeout(client.connect_timeout, client.timeout),
             redirect=False,
             preload_content=False,

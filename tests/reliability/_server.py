@@ -83,7 +83,18 @@ class Raw:
     data: bytes
 
 
-Action = Respond | Reset | Close | Hang | Raw
+@dataclass(frozen=True)
+class Drip:
+    """Send these bytes in pieces of `size`, `interval` seconds apart, then keep the
+    connection open for `hold` seconds (or until the client closes it)."""
+
+    data: bytes
+    interval: float = 0.0
+    size: int = 1
+    hold: float = 0.0
+
+
+Action = Respond | Reset | Close | Hang | Raw | Drip
 Handler = Callable[[Request], Action]
 
 REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
@@ -250,6 +261,15 @@ class FaultServer:
             return "closed"
         if isinstance(action, Raw):
             conn.sendall(action.data)
+            return "closed"
+        if isinstance(action, Drip):
+            for start in range(0, len(action.data), action.size):
+                if self._stopping.is_set():
+                    break
+                conn.sendall(action.data[start : start + action.size])
+                time.sleep(action.interval)
+            if action.hold:
+                self._apply(conn, Hang(action.hold), keep_alive=False)
             return "closed"
         reason = REASONS.get(action.status, "Unknown")
         headers = {"content-length": str(len(action.body)), **action.headers}
