@@ -16,8 +16,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from knockkit import errors
-from knockkit._client import Client
-from knockkit._pagination import paginate
+from knockkit._client import AsyncClient, Client, aclose
+from knockkit._pagination import apaginate, paginate
 from knockkit._settings import KnockInstance, configure, env
 from knockkit._version import __version__
 from knockkit.errors import (
@@ -113,6 +113,7 @@ __all__ = [
     "APIResponseValidationError",
     "APITimeoutError",
     "ApiKeyMissingError",
+    "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -128,6 +129,8 @@ __all__ = [
     "UnprocessableEntityError",
     "WebhookVerificationError",
     "__version__",
+    "aclose",
+    "apaginate",
     "audiences",
     "bulk_operations",
     "channels",

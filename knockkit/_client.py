@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import attrs
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 from knockkit._checks import check_header_value
 
-__all__ = ["DEFAULT_BASE_URL", "Client", "mask_key"]
+__all__ = ["DEFAULT_BASE_URL", "AsyncClient", "Client", "aclose", "mask_key"]
 
 DEFAULT_BASE_URL = "https://api.knock.app"
 
@@ -83,11 +87,32 @@ def _check_backoff(_: Any, __: Any, value: object) -> None:
 
 
 @attrs.frozen(kw_only=True)
-class Client:
-    """Everything a request needs, as one immutable value.
+class _Settings:
+    """The fields and validation that ``Client`` and ``AsyncClient`` share."""
+
+    api_key: str = attrs.field(validator=_check_api_key, repr=mask_key)
+    base_url: str = attrs.field(default=DEFAULT_BASE_URL, converter=_normalize_base_url)
+    branch: str | None = attrs.field(default=None, validator=_check_branch)
+    timeout: float = attrs.field(default=60.0, validator=_check_positive)
+    connect_timeout: float = attrs.field(default=10.0, validator=_check_positive)
+    max_retries: int = attrs.field(default=2, validator=_check_retries)
+    backoff_factor: float = attrs.field(default=0.5, validator=_check_backoff)
+    max_retry_after: float = attrs.field(default=60.0, validator=_check_positive)
+    max_response_bytes: int = attrs.field(default=32 * 1024 * 1024, validator=_check_byte_count)
+    transport: Any = attrs.field(default=None, eq=False, repr=False)
+
+    def evolve(self, **changes: Any) -> Self:
+        """A copy with some fields changed: ``client.evolve(branch=None, max_retries=5)``."""
+        return attrs.evolve(self, **changes)
+
+
+@attrs.frozen(kw_only=True)
+class Client(_Settings):
+    """Everything a request needs, as one immutable value; endpoint functions called with
+    it return their result.
 
     Build it directly (``Client(api_key="sk_...")``) or from a declared instance
-    (``MyKnock.client()``). Vary it with :meth:`evolve`; clients are cheap to create and
+    (``MyKnock.client()``). Vary it with ``evolve``; clients are cheap to create and
     those with the same ``transport`` (by default, all of them) share connection pools.
 
     Attributes:
@@ -106,20 +131,25 @@ class Client:
             uses knockkit's shared, fork-safe pool manager.
     """
 
-    api_key: str = attrs.field(validator=_check_api_key, repr=mask_key)
-    base_url: str = attrs.field(default=DEFAULT_BASE_URL, converter=_normalize_base_url)
-    branch: str | None = attrs.field(default=None, validator=_check_branch)
-    timeout: float = attrs.field(default=60.0, validator=_check_positive)
-    connect_timeout: float = attrs.field(default=10.0, validator=_check_positive)
-    max_retries: int = attrs.field(default=2, validator=_check_retries)
-    backoff_factor: float = attrs.field(default=0.5, validator=_check_backoff)
-    max_retry_after: float = attrs.field(default=60.0, validator=_check_positive)
-    max_response_bytes: int = attrs.field(default=32 * 1024 * 1024, validator=_check_byte_count)
-    transport: Any = attrs.field(default=None, eq=False, repr=False)
 
-    def evolve(self, **changes: Any) -> Client:
-        """A copy with some fields changed: ``client.evolve(branch=None, max_retries=5)``."""
-        return attrs.evolve(self, **changes)
+@attrs.frozen(kw_only=True)
+class AsyncClient(_Settings):
+    """``Client``'s twin for asyncio code: the same fields, defaults and validation, but
+    endpoint functions called with it return an awaitable of their result
+    (``user = await users.get(aclient, "jhammond")``).
+
+    Requests go through aiohttp (``pip install 'knockkit[async]'``), with one connection
+    pool per event loop shared by every ``AsyncClient``; ``await knockkit.aclose()`` closes
+    the running loop's pool. ``transport`` may be an ``aiohttp.ClientSession`` of your own.
+    """
+
+
+async def aclose() -> None:
+    """Close knockkit's connection pool for the running event loop, if it opened one (a new
+    one opens with the next request). Await it on shutdown, e.g. at the end of a FastAPI lifespan."""
+    aio = sys.modules.get("knockkit._transport.aio")  # never imported: nothing to close
+    if aio is not None:
+        await aio.aclose()
 
 
 CLIENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(Client))

@@ -11,28 +11,23 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-import functools
 import json as _json
-import logging
 import math
 import platform
-import time
 import uuid
 from collections.abc import Mapping
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 from knockkit._checks import check_header_value, check_id
-from knockkit._client import Client
+from knockkit._client import AsyncClient, Client
 from knockkit._transport import policy
-from knockkit._transport.sync import send
+from knockkit._transport.sync import execute
 from knockkit._version import __version__
 
 __all__ = ["encode_body", "encode_json", "encode_query", "new_idempotency_key", "request", "segment"]
 
 T = TypeVar("T")
-
-logger = logging.getLogger("knockkit")
 
 USER_AGENT = f"knockkit/{__version__} python/{platform.python_version()}"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
@@ -220,7 +215,7 @@ def request(
 
 
 def request(
-    client: Client,
+    client: Client | AsyncClient,
     method: str,
     template: str,
     /,
@@ -239,9 +234,14 @@ def request(
     body into (``None``: the body is not read; ``dict``: returned as decoded JSON).
     ``retry_safe`` defaults to True for every method but POST, and to True for a POST
     that carries an ``idempotency_key``.
+
+    With a ``Client`` this returns the result; with an ``AsyncClient``, a coroutine of it.
+    Everything that can be checked before the network is checked here, at call time, for both.
     """
-    if not isinstance(client, Client):
-        raise TypeError(f"the first argument must be a knockkit.Client, not {type(client).__name__}")
+    if not isinstance(client, (Client, AsyncClient)):
+        raise TypeError(
+            f"the first argument must be a knockkit.Client or knockkit.AsyncClient, not {type(client).__name__}"
+        )
     path = template.format_map({k: segment(k, v) for k, v in path_params.items()}) if path_params else template
     url = client.base_url + path
     if query:
@@ -255,7 +255,7 @@ def request(
             url += "?" + encoded
     # The Authorization header is added by the transport, so that no frame an error is
     # raised from holds the key.
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "identity"}
     if client.branch:
         headers["X-Knock-Branch"] = client.branch
     body = None
@@ -266,7 +266,28 @@ def request(
         headers["Idempotency-Key"] = check_header_value("idempotency_key", idempotency_key, spaces=True)
     if retry_safe is None:
         retry_safe = method != "POST" or idempotency_key is not None
-    outcome = _execute(client, method, path, url, body, headers, retry_safe)
+    if isinstance(client, AsyncClient):
+        return _arequest(client, method, path, url, body, headers, retry_safe, into)
+    return finish(client, method, path, execute(client, method, path, url, body, headers, retry_safe), into)
+
+
+async def _arequest(
+    client: AsyncClient,
+    method: str,
+    path: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    safe: bool,
+    into: Any,
+) -> Any:
+    from knockkit._transport import aio
+
+    return finish(client, method, path, await aio.execute(client, method, path, url, body, headers, safe), into)
+
+
+def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy.Outcome, into: Any) -> Any:
+    """The caller's result of a final outcome, or the error it comes to."""
     if outcome.failure is not None:
         raise policy.connection_error(client, method, path, outcome)
     if not 200 <= outcome.status < 300:
@@ -279,43 +300,7 @@ def request(
     return decode(outcome, into, client=client, method=method, path=path)
 
 
-def _execute(
-    client: Client, method: str, path: str, url: str, body: bytes | None, headers: dict[str, str], safe: bool
-) -> policy.Outcome:
-    """Attempts until one is final; the policy decides what to keep and whether to go on."""
-    started = time.perf_counter()
-    attempt = 1
-    while True:
-        budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
-        outcome = send(client, method, url, body, headers, budget)
-        delay = policy.retry_delay(client, outcome, attempt, safe)
-        if delay is None:
-            break
-        time.sleep(delay)
-        attempt += 1
-    outcome.attempts = attempt
-    if logger.isEnabledFor(logging.DEBUG):
-        _log(client, method, path, outcome, time.perf_counter() - started)
-    return outcome
-
-
-def _log(client: Client, method: str, path: str, outcome: policy.Outcome, elapsed: float) -> None:
-    if outcome.failure is not None:
-        logger.debug("%s %s -> no response (%s) after %d attempt(s)", method, path, outcome.detail, outcome.attempts)
-        return
-    request_id = outcome.headers.get("x-request-id")
-    logger.debug(
-        "%s %s -> %s in %.1f ms, %d attempt(s), request id %s",
-        method,
-        path,
-        outcome.status,
-        elapsed * 1000,
-        outcome.attempts,
-        policy.redact(request_id, client) if request_id else None,
-    )
-
-
-def decode(outcome: policy.Outcome, into: Any, *, client: Client, method: str, path: str) -> Any:
+def decode(outcome: policy.Outcome, into: Any, *, client: Client | AsyncClient, method: str, path: str) -> Any:
     """Parse a JSON body and structure it into ``into``; a clear error if it does not fit."""
     from knockkit.models import structure
 

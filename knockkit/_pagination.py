@@ -1,16 +1,16 @@
-"""``knockkit.paginate``: every item of a list, fetched page by page as it is consumed."""
+"""``knockkit.paginate`` / ``apaginate``: every item of a list, fetched page by page as it is consumed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from knockkit._client import Client
+from knockkit._client import AsyncClient, Client
 
 if TYPE_CHECKING:  # models (and attrs' generation of their classes) load with the first resource module
     from knockkit.models import Page
 
-__all__ = ["paginate"]
+__all__ = ["apaginate", "paginate"]
 
 T = TypeVar("T")
 
@@ -21,20 +21,46 @@ def paginate(fn: Callable[..., Page[T]], client: Client, *args: Any, **params: A
     ``knockkit.paginate(users.list, client, page_size=50)`` calls ``users.list`` once per
     page, passing each page's ``next_params`` (``after=...``, or a provider's own cursor)
     on to the next call. Stop early by breaking out of the loop: no page is fetched
-    before it is needed.
+    before it is needed. A cursor the server returned before ends the loop with a
+    ``RuntimeError`` (a server paging in a circle would never end).
     """
     seen: set[tuple[tuple[str, object], ...]] = set()
     while True:
         page = fn(client, *args, **params)
         yield from page.entries
-        following = page.next_params
-        if not following:
+        following = _next_params(fn, page, params, seen)
+        if following is None:
             return
-        # A server that sends a cursor again (A, B, A, ...) would page forever.
-        cursor = tuple(sorted(following.items()))
-        if cursor in seen or all(params.get(k) == v for k, v in following.items()):
-            raise RuntimeError(
-                f"paginate: {fn.__name__} returned a cursor it had returned before ({dict(cursor)}); stopping"
-            )
-        seen.add(cursor)
-        params = {**params, **following}
+        params = following
+
+
+async def apaginate(
+    fn: Callable[..., Coroutine[Any, Any, Page[T]]], client: AsyncClient, *args: Any, **params: Any
+) -> AsyncIterator[T]:
+    """``paginate`` for an ``AsyncClient``: ``async for user in knockkit.apaginate(users.list, aclient):``."""
+    seen: set[tuple[tuple[str, object], ...]] = set()
+    while True:
+        page = await fn(client, *args, **params)
+        for entry in page.entries:
+            yield entry
+        following = _next_params(fn, page, params, seen)
+        if following is None:
+            return
+        params = following
+
+
+def _next_params(
+    fn: Callable[..., object], page: Page[Any], params: dict[str, Any], seen: set[tuple[tuple[str, object], ...]]
+) -> dict[str, Any] | None:
+    """The arguments of the next page's call, or ``None`` after the last page."""
+    following = page.next_params
+    if not following:
+        return None
+    cursor = tuple(sorted(following.items()))
+    if cursor in seen or all(params.get(k) == v for k, v in following.items()):
+        raise RuntimeError(
+            f"paginate: {getattr(fn, '__name__', fn)} returned a cursor it had returned before ({dict(cursor)}); "
+            "stopping"
+        )
+    seen.add(cursor)
+    return {**params, **following}

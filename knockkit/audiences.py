@@ -12,6 +12,7 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import MAX_BULK_ITEMS, check_count, check_mapping
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import AudienceMember, Page
 
@@ -34,6 +35,7 @@ def _check_members(members: object) -> Sequence[Mapping[str, Any]]:
     return checked
 
 
+@endpoint
 def list_members(
     client: Client, key: str, *, after: str | None = None, before: str | None = None, page_size: int | None = None
 ) -> Page[AudienceMember]:
@@ -46,6 +48,7 @@ def list_members(
     return request(client, "GET", _MEMBERS, key=key, query=query, into=Page[AudienceMember])
 
 
+@endpoint
 def add_members(
     client: Client, key: str, members: Sequence[Mapping[str, Any]], *, create_audience: bool | None = None
 ) -> None:
@@ -53,9 +56,11 @@ def add_members(
     inline); ``create_audience=True`` creates the audience if it does not exist."""
     body = {"members": _check_members(members)}
     # Membership is a set: adding the same members again leaves the audience as it was.
-    request(client, "POST", _MEMBERS, key=key, query={"create_audience": create_audience}, json=body, retry_safe=True)
+    query = {"create_audience": create_audience}
+    return request(client, "POST", _MEMBERS, key=key, query=query, json=body, retry_safe=True)
 
 
+@endpoint
 def remove_members(client: Client, key: str, members: Sequence[Mapping[str, Any]]) -> None:
     """Remove up to 1,000 members (``{"user": {"id": ...}, "tenant": ...}``)."""
-    request(client, "DELETE", _MEMBERS, key=key, json={"members": _check_members(members)})
+    return request(client, "DELETE", _MEMBERS, key=key, json={"members": _check_members(members)})

@@ -10,10 +10,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from typing import cast
 
-from knockkit._client import Client
+from knockkit._client import AsyncClient, Client
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.errors import KnockError
 from knockkit.models import BulkOperation
@@ -35,11 +38,13 @@ class BulkOperationTimeoutError(KnockError, TimeoutError):
         self.operation = operation
 
 
+@endpoint
 def get(client: Client, id: str) -> BulkOperation:
     """The current state of a bulk operation."""
     return request(client, "GET", "/v1/bulk_operations/{id}", id=id, into=BulkOperation)
 
 
+@endpoint
 def wait(
     client: Client,
     id: str,
@@ -59,13 +64,46 @@ def wait(
     if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval > 0:
         raise ValueError(f"interval must be a number of seconds > 0, got {interval!r}")
     deadline = time.monotonic() + timeout
+    if isinstance(client, AsyncClient):
+        # The same loop, awaited (request() returns a coroutine for an AsyncClient).
+        return cast(BulkOperation, _wait_async(client, id, deadline, timeout, interval, on_progress))
     while True:
         operation = get(client, id)
-        if on_progress is not None:
-            on_progress(operation)
-        if operation.finished:
+        pause = _pause(operation, deadline, timeout, interval, on_progress)
+        if pause is None:
             return operation
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise BulkOperationTimeoutError(operation, timeout)
-        time.sleep(min(interval, remaining))
+        time.sleep(pause)
+
+
+async def _wait_async(
+    client: AsyncClient,
+    id: str,
+    deadline: float,
+    timeout: float,
+    interval: float,
+    on_progress: Callable[[BulkOperation], object] | None,
+) -> BulkOperation:
+    while True:
+        operation = await get(client, id)
+        pause = _pause(operation, deadline, timeout, interval, on_progress)
+        if pause is None:
+            return operation
+        await asyncio.sleep(pause)
+
+
+def _pause(
+    operation: BulkOperation,
+    deadline: float,
+    timeout: float,
+    interval: float,
+    on_progress: Callable[[BulkOperation], object] | None,
+) -> float | None:
+    """Seconds until the next poll, or ``None`` once the operation is finished."""
+    if on_progress is not None:
+        on_progress(operation)
+    if operation.finished:
+        return None
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise BulkOperationTimeoutError(operation, timeout)
+    return min(interval, remaining)

@@ -13,6 +13,7 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import check_choice, check_ids, json_param
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import BulkOperation
 
@@ -27,6 +28,7 @@ DELIVERY_STATUSES = ("queued", "sent", "delivered", "delivery_attempted", "undel
 ENGAGEMENT_STATUSES = ("seen", "unseen", "read", "unread", "archived", "unarchived", "link_clicked", "interacted")
 
 
+@endpoint
 def bulk_update_message_status(
     client: Client,
     channel_id: str,

@@ -14,12 +14,14 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import json_param, range_filter
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import FeedItem, FeedSettings, Page
 
 __all__ = ["get_settings", "list_items"]
 
 
+@endpoint
 def list_items(
     client: Client,
     user_id: str,
@@ -67,6 +69,7 @@ def list_items(
     )  # fmt: skip
 
 
+@endpoint
 def get_settings(client: Client, user_id: str, channel_id: str) -> FeedSettings:
     """The settings of a user's in-app feed on a channel (``features``, e.g. ``branding_required``)."""
     return request(

@@ -13,6 +13,7 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import check_mapping, json_param
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import Guide, Page
 
@@ -47,6 +48,7 @@ def _by_key(guide_key: str, tenant: str | None) -> dict[str, Any]:
     return body
 
 
+@endpoint
 def list(
     client: Client,
     user_id: str,
@@ -68,6 +70,7 @@ def list(
     )  # fmt: skip
 
 
+@endpoint
 def mark_seen(
     client: Client,
     user_id: str,
@@ -85,9 +88,10 @@ def mark_seen(
     body["content"] = check_mapping("content", content)
     if data is not None:
         body["data"] = check_mapping("data", data)
-    request(client, "PUT", "/v1/users/{user_id}/guides/messages/seen", user_id=user_id, json=body)
+    return request(client, "PUT", "/v1/users/{user_id}/guides/messages/seen", user_id=user_id, json=body)
 
 
+@endpoint
 def mark_interacted(
     client: Client,
     user_id: str,
@@ -103,9 +107,10 @@ def mark_interacted(
     body = _step(channel_id, guide_id, guide_key, guide_step_ref, tenant)
     if metadata is not None:
         body["metadata"] = check_mapping("metadata", metadata)
-    request(client, "PUT", "/v1/users/{user_id}/guides/messages/interacted", user_id=user_id, json=body)
+    return request(client, "PUT", "/v1/users/{user_id}/guides/messages/interacted", user_id=user_id, json=body)
 
 
+@endpoint
 def mark_archived(
     client: Client,
     user_id: str,
@@ -124,16 +129,18 @@ def mark_archived(
         body["is_final"] = is_final
     if unthrottled is not None:
         body["unthrottled"] = unthrottled
-    request(client, "PUT", "/v1/users/{user_id}/guides/messages/archived", user_id=user_id, json=body)
+    return request(client, "PUT", "/v1/users/{user_id}/guides/messages/archived", user_id=user_id, json=body)
 
 
+@endpoint
 def mark_unarchived(client: Client, user_id: str, *, guide_key: str, tenant: str | None = None) -> None:
     """Record that a user's guide is no longer archived."""
     body = _by_key(guide_key, tenant)
-    request(client, "DELETE", "/v1/users/{user_id}/guides/messages/archived", user_id=user_id, json=body)
+    return request(client, "DELETE", "/v1/users/{user_id}/guides/messages/archived", user_id=user_id, json=body)
 
 
+@endpoint
 def reset_engagement(client: Client, user_id: str, *, guide_key: str, tenant: str | None = None) -> None:
     """Forget a user's engagement with a guide, so that it is shown as new again."""
     body = _by_key(guide_key, tenant)
-    request(client, "PUT", "/v1/users/{user_id}/guides/engagements/reset", user_id=user_id, json=body)
+    return request(client, "PUT", "/v1/users/{user_id}/guides/engagements/reset", user_id=user_id, json=body)

@@ -13,6 +13,7 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import check_mapping
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 
 __all__ = ["census_custom_destination", "hightouch_embedded_destination"]
@@ -31,6 +32,7 @@ def _rpc(
     return request(client, "POST", path, json=body, into=dict)
 
 
+@endpoint
 def census_custom_destination(
     client: Client, method: str, params: Mapping[str, Any] | None = None, *, id: str | None = None,
     jsonrpc: str = "2.0",
@@ -40,6 +42,7 @@ def census_custom_destination(
     return _rpc(client, "/v1/integrations/census/custom-destination", method, params, id, jsonrpc)
 
 
+@endpoint
 def hightouch_embedded_destination(
     client: Client, method: str, params: Mapping[str, Any] | None = None, *, id: str | None = None,
     jsonrpc: str = "2.0",

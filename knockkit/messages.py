@@ -14,6 +14,7 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import MAX_BATCH_MESSAGES, check_ids, check_mapping, json_param, message_filters
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import Activity, DeliveryLog, Message, MessageContent, MessageEvent, Page
 
@@ -64,6 +65,7 @@ def _check_metadata(metadata: object) -> Mapping[str, Any]:
     return checked
 
 
+@endpoint
 def list(
     client: Client,
     *,
@@ -98,21 +100,25 @@ def list(
     return request(client, "GET", "/v1/messages", query=query, into=Page[Message])
 
 
+@endpoint
 def get(client: Client, message_id: str) -> Message:
     return request(client, "GET", _MESSAGE, message_id=message_id, into=Message)
 
 
+@endpoint
 def get_content(client: Client, message_id: str) -> MessageContent:
     """The rendered contents of a message (email, SMS, push, chat or in-app, per its channel)."""
     return request(client, "GET", "/v1/messages/{message_id}/content", message_id=message_id, into=MessageContent)
 
 
+@endpoint
 def batch_get_content(client: Client, message_ids: Sequence[str]) -> builtins.list[MessageContent]:
     """The rendered contents of up to 50 messages in one request."""
     query = {"message_ids": check_ids("message_ids", message_ids, MAX_BATCH_MESSAGES)}
     return request(client, "GET", "/v1/messages/batch/content", query=query, into=builtins.list[MessageContent])
 
 
+@endpoint
 def list_events(
     client: Client, message_id: str, *, after: str | None = None, before: str | None = None,
     page_size: int | None = None,
@@ -125,6 +131,7 @@ def list_events(
     )  # fmt: skip
 
 
+@endpoint
 def list_activities(
     client: Client,
     message_id: str,
@@ -147,6 +154,7 @@ def list_activities(
     )  # fmt: skip
 
 
+@endpoint
 def list_delivery_logs(
     client: Client, message_id: str, *, after: str | None = None, before: str | None = None,
     page_size: int | None = None,
@@ -162,22 +170,27 @@ def list_delivery_logs(
 # --- engagement, one message ----------------------------------------------------------
 
 
+@endpoint
 def mark_as_seen(client: Client, message_id: str) -> Message:
     return request(client, "PUT", "/v1/messages/{message_id}/seen", message_id=message_id, into=Message)
 
 
+@endpoint
 def mark_as_unseen(client: Client, message_id: str) -> Message:
     return request(client, "DELETE", "/v1/messages/{message_id}/seen", message_id=message_id, into=Message)
 
 
+@endpoint
 def mark_as_read(client: Client, message_id: str) -> Message:
     return request(client, "PUT", "/v1/messages/{message_id}/read", message_id=message_id, into=Message)
 
 
+@endpoint
 def mark_as_unread(client: Client, message_id: str) -> Message:
     return request(client, "DELETE", "/v1/messages/{message_id}/read", message_id=message_id, into=Message)
 
 
+@endpoint
 def mark_as_interacted(client: Client, message_id: str, *, metadata: Mapping[str, Any] | None = None) -> Message:
     """Mark a message as interacted with, optionally saying how (at most 5 flat keys)."""
     body = None if metadata is None else {"metadata": _check_metadata(metadata)}
@@ -186,11 +199,13 @@ def mark_as_interacted(client: Client, message_id: str, *, metadata: Mapping[str
     )
 
 
+@endpoint
 def archive(client: Client, message_id: str) -> Message:
     """Archive a message, hiding it from the default feed."""
     return request(client, "PUT", "/v1/messages/{message_id}/archived", message_id=message_id, into=Message)
 
 
+@endpoint
 def unarchive(client: Client, message_id: str) -> Message:
     return request(client, "DELETE", "/v1/messages/{message_id}/archived", message_id=message_id, into=Message)
 
@@ -206,23 +221,28 @@ def _batch(
     return request(client, "POST", path, json=body, into=builtins.list[Message], retry_safe=retry_safe)
 
 
+@endpoint
 def batch_mark_as_seen(client: Client, message_ids: Sequence[str]) -> builtins.list[Message]:
     """Mark up to 50 messages as seen; returns the updated messages."""
     return _batch(client, "/v1/messages/batch/seen", message_ids)
 
 
+@endpoint
 def batch_mark_as_unseen(client: Client, message_ids: Sequence[str]) -> builtins.list[Message]:
     return _batch(client, "/v1/messages/batch/unseen", message_ids)
 
 
+@endpoint
 def batch_mark_as_read(client: Client, message_ids: Sequence[str]) -> builtins.list[Message]:
     return _batch(client, "/v1/messages/batch/read", message_ids)
 
 
+@endpoint
 def batch_mark_as_unread(client: Client, message_ids: Sequence[str]) -> builtins.list[Message]:
     return _batch(client, "/v1/messages/batch/unread", message_ids)
 
 
+@endpoint
 def batch_mark_as_interacted(
     client: Client, message_ids: Sequence[str], *, metadata: Mapping[str, Any] | None = None
 ) -> builtins.list[Message]:
@@ -232,9 +252,11 @@ def batch_mark_as_interacted(
     return _batch(client, "/v1/messages/batch/interacted", message_ids, retry_safe=False, **fields)
 
 
+@endpoint
 def batch_archive(client: Client, message_ids: Sequence[str]) -> builtins.list[Message]:
     return _batch(client, "/v1/messages/batch/archived", message_ids)
 
 
+@endpoint
 def batch_unarchive(client: Client, message_ids: Sequence[str]) -> builtins.list[Message]:
     return _batch(client, "/v1/messages/batch/unarchived", message_ids)

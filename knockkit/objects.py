@@ -27,6 +27,7 @@ from knockkit._common import (
     message_filters,
     preference_body,
 )
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import (
     BulkOperation,
@@ -80,6 +81,7 @@ _CHANNEL_DATA = "/v1/objects/{collection}/{object_id}/channel_data/{channel_id}"
 _SUBSCRIPTIONS = "/v1/objects/{collection}/{object_id}/subscriptions"
 
 
+@endpoint
 def list(
     client: Client,
     collection: str,
@@ -94,10 +96,12 @@ def list(
     return request(client, "GET", "/v1/objects/{collection}", collection=collection, query=query, into=Page[Object])
 
 
+@endpoint
 def get(client: Client, collection: str, id: str) -> Object:
     return request(client, "GET", _OBJECT, collection=collection, id=id, into=Object)
 
 
+@endpoint
 def set(client: Client, collection: str, id: str, properties: Mapping[str, Any] | None = None) -> Object:
     """Create or update an object. ``properties`` may hold ``name``, ``locale``, ``timezone``,
     ``channel_data``, ``preferences`` and any custom keys (returned under ``.properties``)."""
@@ -105,10 +109,12 @@ def set(client: Client, collection: str, id: str, properties: Mapping[str, Any] 
     return request(client, "PUT", _OBJECT, collection=collection, id=id, json=body, into=Object)
 
 
+@endpoint
 def delete(client: Client, collection: str, id: str) -> None:
-    request(client, "DELETE", _OBJECT, collection=collection, id=id)
+    return request(client, "DELETE", _OBJECT, collection=collection, id=id)
 
 
+@endpoint
 def bulk_set(client: Client, collection: str, objects: Sequence[Mapping[str, Any]]) -> BulkOperation:
     """Set up to 1,000 objects (each a mapping with an ``id``) in one asynchronous job."""
     return request(
@@ -117,6 +123,7 @@ def bulk_set(client: Client, collection: str, objects: Sequence[Mapping[str, Any
     )  # fmt: skip
 
 
+@endpoint
 def bulk_delete(client: Client, collection: str, object_ids: Sequence[str]) -> BulkOperation:
     """Delete up to 1,000 objects of a collection in one asynchronous job."""
     check_ids("object_ids", object_ids, MAX_BULK_ITEMS)
@@ -141,6 +148,7 @@ def _check_subscription_groups(
     return groups
 
 
+@endpoint
 def bulk_add_subscriptions(
     client: Client, collection: str, subscriptions: Sequence[Mapping[str, Any]]
 ) -> BulkOperation:
@@ -156,6 +164,7 @@ def bulk_add_subscriptions(
     )  # fmt: skip
 
 
+@endpoint
 def bulk_delete_subscriptions(
     client: Client, collection: str, subscriptions: Sequence[Mapping[str, Any]]
 ) -> BulkOperation:
@@ -173,6 +182,7 @@ def bulk_delete_subscriptions(
 # --- preferences -------------------------------------------------------------------
 
 
+@endpoint
 def list_preferences(client: Client, collection: str, object_id: str) -> builtins.list[PreferenceSet]:
     """Every preference set of an object (not paginated)."""
     return request(
@@ -181,6 +191,7 @@ def list_preferences(client: Client, collection: str, object_id: str) -> builtin
     )  # fmt: skip
 
 
+@endpoint
 def get_preferences(
     client: Client, collection: str, object_id: str, *, preference_set: str = "default"
 ) -> PreferenceSet:
@@ -190,6 +201,7 @@ def get_preferences(
     )  # fmt: skip
 
 
+@endpoint
 def set_preferences(
     client: Client,
     collection: str,
@@ -211,10 +223,12 @@ def set_preferences(
     )  # fmt: skip
 
 
+@endpoint
 def unset_preferences(client: Client, collection: str, object_id: str, *, preference_set: str = "default") -> None:
-    request(client, "DELETE", _PREFERENCE_SET, collection=collection, object_id=object_id, id=preference_set)
+    return request(client, "DELETE", _PREFERENCE_SET, collection=collection, object_id=object_id, id=preference_set)
 
 
+@endpoint
 def set_channel_types_preferences(
     client: Client, collection: str, object_id: str, channel_types: Mapping[str, Any], *,
     preference_set: str = "default",
@@ -225,6 +239,7 @@ def set_channel_types_preferences(
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_channel_type_preferences(
     client: Client, collection: str, object_id: str, channel_type: str, setting: bool | Mapping[str, Any], *,
     preference_set: str = "default",
@@ -234,6 +249,7 @@ def set_channel_type_preferences(
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_workflows_preferences(
     client: Client, collection: str, object_id: str, workflows: Mapping[str, Any], *,
     preference_set: str = "default",
@@ -244,6 +260,7 @@ def set_workflows_preferences(
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_workflow_preferences(
     client: Client, collection: str, object_id: str, workflow: str, setting: bool | Mapping[str, Any], *,
     preference_set: str = "default",
@@ -253,6 +270,7 @@ def set_workflow_preferences(
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_categories_preferences(
     client: Client, collection: str, object_id: str, categories: Mapping[str, Any], *,
     preference_set: str = "default",
@@ -263,6 +281,7 @@ def set_categories_preferences(
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_category_preferences(
     client: Client, collection: str, object_id: str, category: str, setting: bool | Mapping[str, Any], *,
     preference_set: str = "default",
@@ -275,6 +294,7 @@ def set_category_preferences(
 # --- channel data ------------------------------------------------------------------
 
 
+@endpoint
 def get_channel_data(client: Client, collection: str, object_id: str, channel_id: str) -> ChannelData:
     return request(
         client, "GET", _CHANNEL_DATA, collection=collection, object_id=object_id, channel_id=channel_id,
@@ -282,6 +302,7 @@ def get_channel_data(client: Client, collection: str, object_id: str, channel_id
     )  # fmt: skip
 
 
+@endpoint
 def set_channel_data(
     client: Client, collection: str, object_id: str, channel_id: str, data: Mapping[str, Any]
 ) -> ChannelData:
@@ -293,13 +314,15 @@ def set_channel_data(
     )  # fmt: skip
 
 
+@endpoint
 def unset_channel_data(client: Client, collection: str, object_id: str, channel_id: str) -> None:
-    request(client, "DELETE", _CHANNEL_DATA, collection=collection, object_id=object_id, channel_id=channel_id)
+    return request(client, "DELETE", _CHANNEL_DATA, collection=collection, object_id=object_id, channel_id=channel_id)
 
 
 # --- subscriptions -----------------------------------------------------------------
 
 
+@endpoint
 def list_subscriptions(
     client: Client,
     collection: str,
@@ -335,6 +358,7 @@ def list_subscriptions(
     )  # fmt: skip
 
 
+@endpoint
 def add_subscriptions(
     client: Client,
     collection: str,
@@ -355,6 +379,7 @@ def add_subscriptions(
     )  # fmt: skip
 
 
+@endpoint
 def delete_subscriptions(
     client: Client, collection: str, object_id: str, recipients: Sequence[str | Mapping[str, str]]
 ) -> builtins.list[Subscription]:
@@ -370,6 +395,7 @@ def delete_subscriptions(
 # --- lists of things about an object -------------------------------------------------
 
 
+@endpoint
 def list_messages(
     client: Client,
     collection: str,
@@ -408,6 +434,7 @@ def list_messages(
     )  # fmt: skip
 
 
+@endpoint
 def list_schedules(
     client: Client,
     collection: str,

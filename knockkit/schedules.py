@@ -26,6 +26,7 @@ from knockkit._common import (
     check_recipient,
     check_recipients,
 )
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import BulkOperation, Page, Schedule
 
@@ -110,6 +111,7 @@ def _options(
     return body
 
 
+@endpoint
 def create(
     client: Client,
     workflow: str,
@@ -137,6 +139,7 @@ def create(
     return request(client, "POST", "/v1/schedules", json=body, into=builtins.list[Schedule])
 
 
+@endpoint
 def update(
     client: Client,
     schedule_ids: Sequence[str],
@@ -157,6 +160,7 @@ def update(
     return request(client, "PUT", "/v1/schedules", json=body, into=builtins.list[Schedule])
 
 
+@endpoint
 def list(
     client: Client,
     workflow: str,
@@ -178,12 +182,14 @@ def list(
     return request(client, "GET", "/v1/schedules", query=query, into=Page[Schedule])
 
 
+@endpoint
 def delete(client: Client, schedule_ids: Sequence[str]) -> builtins.list[Schedule]:
     """Delete schedules; returns the deleted schedules."""
     body = {"schedule_ids": check_ids("schedule_ids", schedule_ids)}
     return request(client, "DELETE", "/v1/schedules", json=body, into=builtins.list[Schedule])
 
 
+@endpoint
 def bulk_create(client: Client, schedules: Sequence[Mapping[str, Any]]) -> BulkOperation:
     """Create up to 1,000 schedules in one asynchronous job.
 

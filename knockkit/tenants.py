@@ -13,6 +13,7 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import MAX_BULK_ITEMS, check_ids, check_mapping, check_recipients
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import BulkOperation, Page, Tenant
 
@@ -21,6 +22,7 @@ __all__ = ["bulk_delete", "bulk_set", "delete", "get", "list", "set"]
 _TENANT = "/v1/tenants/{id}"
 
 
+@endpoint
 def list(
     client: Client,
     *,
@@ -35,6 +37,7 @@ def list(
     return request(client, "GET", "/v1/tenants", query=query, into=Page[Tenant])
 
 
+@endpoint
 def get(client: Client, id: str, *, resolve_full_preference_settings: bool | None = None) -> Tenant:
     """A tenant; ``resolve_full_preference_settings=True`` merges the environment's default
     preferences into ``settings["preference_set"]``."""
@@ -42,6 +45,7 @@ def get(client: Client, id: str, *, resolve_full_preference_settings: bool | Non
     return request(client, "GET", _TENANT, id=id, query=query, into=Tenant)
 
 
+@endpoint
 def set(
     client: Client,
     id: str,
@@ -61,16 +65,19 @@ def set(
     return request(client, "PUT", _TENANT, id=id, query=query, json=body, into=Tenant)
 
 
+@endpoint
 def delete(client: Client, id: str) -> None:
-    request(client, "DELETE", _TENANT, id=id)
+    return request(client, "DELETE", _TENANT, id=id)
 
 
+@endpoint
 def bulk_set(client: Client, tenants: Sequence[str | Mapping[str, Any]]) -> BulkOperation:
     """Set up to 1,000 tenants (ids, or mappings with an ``id``) in one asynchronous job."""
     body = {"tenants": check_recipients("tenants", tenants, MAX_BULK_ITEMS)}  # an id or {"id": ..., ...} each
     return request(client, "POST", "/v1/tenants/bulk/set", json=body, into=BulkOperation)
 
 
+@endpoint
 def bulk_delete(client: Client, tenant_ids: Sequence[str]) -> BulkOperation:
     """Delete up to 1,000 tenants in one asynchronous job."""
     check_ids("tenant_ids", tenant_ids, MAX_BULK_ITEMS)

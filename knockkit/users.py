@@ -23,6 +23,7 @@ from knockkit._common import (
     message_filters,
     preference_body,
 )
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import (
     BulkOperation,
@@ -70,6 +71,7 @@ _PREFERENCE_SET = "/v1/users/{user_id}/preferences/{id}"
 _CHANNEL_DATA = "/v1/users/{user_id}/channel_data/{channel_id}"
 
 
+@endpoint
 def list(
     client: Client,
     *,
@@ -83,20 +85,24 @@ def list(
     return request(client, "GET", "/v1/users", query=query, into=Page[User])
 
 
+@endpoint
 def get(client: Client, user_id: str) -> User:
     return request(client, "GET", _USER, user_id=user_id, into=User)
 
 
+@endpoint
 def identify(client: Client, user_id: str, properties: Mapping[str, Any] | None = None) -> User:
     """Create or update a user. Keys Knock does not define are stored as custom properties."""
     body = check_mapping("properties", properties) if properties is not None else {}
     return request(client, "PUT", _USER, user_id=user_id, json=body, into=User)
 
 
+@endpoint
 def delete(client: Client, user_id: str) -> None:
-    request(client, "DELETE", _USER, user_id=user_id)
+    return request(client, "DELETE", _USER, user_id=user_id)
 
 
+@endpoint
 def merge(client: Client, user_id: str, from_user_id: str) -> User:
     """Merge ``from_user_id`` into ``user_id``; the merged-from user is deleted."""
     if not isinstance(from_user_id, str):
@@ -107,18 +113,21 @@ def merge(client: Client, user_id: str, from_user_id: str) -> User:
     return request(client, "POST", "/v1/users/{user_id}/merge", user_id=user_id, json=body, into=User)
 
 
+@endpoint
 def bulk_identify(client: Client, users: Sequence[Mapping[str, Any]]) -> BulkOperation:
     """Identify up to 1,000 users (each a mapping with an ``id``) in one asynchronous job."""
     body = {"users": check_entities("users", users)}
     return request(client, "POST", "/v1/users/bulk/identify", json=body, into=BulkOperation)
 
 
+@endpoint
 def bulk_delete(client: Client, user_ids: Sequence[str]) -> BulkOperation:
     """Delete up to 1,000 users in one asynchronous job."""
     check_ids("user_ids", user_ids, MAX_BULK_ITEMS, user=True)
     return request(client, "POST", "/v1/users/bulk/delete", json={"user_ids": user_ids}, into=BulkOperation)
 
 
+@endpoint
 def bulk_set_preferences(
     client: Client, user_ids: Sequence[str], preferences: Mapping[str, Any]
 ) -> BulkOperation:
@@ -134,6 +143,7 @@ def bulk_set_preferences(
 # --- preferences -------------------------------------------------------------------
 
 
+@endpoint
 def list_preferences(client: Client, user_id: str) -> builtins.list[PreferenceSet]:
     """Every preference set of a user (not paginated)."""
     return request(
@@ -141,6 +151,7 @@ def list_preferences(client: Client, user_id: str) -> builtins.list[PreferenceSe
     )
 
 
+@endpoint
 def get_preferences(
     client: Client, user_id: str, *, preference_set: str = "default", tenant: str | None = None
 ) -> PreferenceSet:
@@ -151,6 +162,7 @@ def get_preferences(
     )  # fmt: skip
 
 
+@endpoint
 def set_preferences(
     client: Client,
     user_id: str,
@@ -168,10 +180,12 @@ def set_preferences(
     return request(client, "PUT", _PREFERENCE_SET, user_id=user_id, id=preference_set, json=body, into=PreferenceSet)
 
 
+@endpoint
 def unset_preferences(client: Client, user_id: str, *, preference_set: str = "default") -> None:
-    request(client, "DELETE", _PREFERENCE_SET, user_id=user_id, id=preference_set)
+    return request(client, "DELETE", _PREFERENCE_SET, user_id=user_id, id=preference_set)
 
 
+@endpoint
 def set_channel_types_preferences(
     client: Client, user_id: str, channel_types: Mapping[str, Any], *, preference_set: str = "default"
 ) -> PreferenceSet:
@@ -181,6 +195,7 @@ def set_channel_types_preferences(
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_channel_type_preferences(
     client: Client, user_id: str, channel_type: str, setting: bool | Mapping[str, Any], *,
     preference_set: str = "default",
@@ -190,6 +205,7 @@ def set_channel_type_preferences(
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_workflows_preferences(
     client: Client, user_id: str, workflows: Mapping[str, Any], *, preference_set: str = "default"
 ) -> PreferenceSet:
@@ -199,6 +215,7 @@ def set_workflows_preferences(
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_workflow_preferences(
     client: Client, user_id: str, workflow: str, setting: bool | Mapping[str, Any], *,
     preference_set: str = "default",
@@ -208,6 +225,7 @@ def set_workflow_preferences(
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_categories_preferences(
     client: Client, user_id: str, categories: Mapping[str, Any], *, preference_set: str = "default"
 ) -> PreferenceSet:
@@ -217,6 +235,7 @@ def set_categories_preferences(
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def set_category_preferences(
     client: Client, user_id: str, category: str, setting: bool | Mapping[str, Any], *,
     preference_set: str = "default",
@@ -226,11 +245,13 @@ def set_category_preferences(
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
+@endpoint
 def get_preference_center_config(client: Client, user_id: str) -> dict[str, Any]:
     """The hosted preference center's configuration for a user, as Knock returns it."""
     return request(client, "GET", "/v1/users/{user_id}/preference_center/config", user_id=user_id, into=dict)
 
 
+@endpoint
 def create_preference_center_url(client: Client, user_id: str) -> PreferenceCenterUrl:
     """A signed URL to the hosted preference center for this user."""
     return request(
@@ -242,10 +263,12 @@ def create_preference_center_url(client: Client, user_id: str) -> PreferenceCent
 # --- channel data ------------------------------------------------------------------
 
 
+@endpoint
 def get_channel_data(client: Client, user_id: str, channel_id: str) -> ChannelData:
     return request(client, "GET", _CHANNEL_DATA, user_id=user_id, channel_id=channel_id, into=ChannelData)
 
 
+@endpoint
 def set_channel_data(client: Client, user_id: str, channel_id: str, data: Mapping[str, Any]) -> ChannelData:
     """Set a user's data for a channel, e.g. ``{"tokens": [apns_token]}`` for push."""
     body = {"data": check_mapping("data", data)}
@@ -254,13 +277,15 @@ def set_channel_data(client: Client, user_id: str, channel_id: str, data: Mappin
     )
 
 
+@endpoint
 def unset_channel_data(client: Client, user_id: str, channel_id: str) -> None:
-    request(client, "DELETE", _CHANNEL_DATA, user_id=user_id, channel_id=channel_id)
+    return request(client, "DELETE", _CHANNEL_DATA, user_id=user_id, channel_id=channel_id)
 
 
 # --- lists of things about a user --------------------------------------------------
 
 
+@endpoint
 def list_messages(
     client: Client,
     user_id: str,
@@ -295,6 +320,7 @@ def list_messages(
     return request(client, "GET", "/v1/users/{user_id}/messages", user_id=user_id, query=query, into=Page[Message])
 
 
+@endpoint
 def list_schedules(
     client: Client,
     user_id: str,
@@ -312,6 +338,7 @@ def list_schedules(
     )
 
 
+@endpoint
 def list_subscriptions(
     client: Client,
     user_id: str,

@@ -11,12 +11,14 @@ from collections.abc import Mapping, Sequence
 
 from knockkit._client import Client
 from knockkit._common import check_recipient
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import Page, WorkflowRecipientRun
 
 __all__ = ["get", "list"]
 
 
+@endpoint
 def list(
     client: Client,
     *,
@@ -54,6 +56,7 @@ def list(
     return request(client, "GET", "/v1/workflow_recipient_runs", query=query, into=Page[WorkflowRecipientRun])
 
 
+@endpoint
 def get(client: Client, run_id: str) -> WorkflowRecipientRun:
     """A workflow recipient run with its ``events`` (steps executed, messages enqueued, errors)."""
     return request(client, "GET", "/v1/workflow_recipient_runs/{id}", id=run_id, into=WorkflowRecipientRun)

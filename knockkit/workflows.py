@@ -11,6 +11,7 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import check_mapping, check_recipient, check_recipients
+from knockkit._endpoint import endpoint
 from knockkit._http import MAX_IDEMPOTENCY_KEY_LENGTH, new_idempotency_key, request
 from knockkit.models import TriggerResult
 
@@ -22,6 +23,7 @@ MAX_RECIPIENTS = 1000
 Recipient = str | Mapping[str, Any]
 
 
+@endpoint
 def trigger(
     client: Client,
     key: str,
@@ -68,6 +70,7 @@ def trigger(
     )  # fmt: skip
 
 
+@endpoint
 def cancel(
     client: Client, key: str, cancellation_key: str, *, recipients: Sequence[Recipient] | None = None
 ) -> None:
@@ -78,4 +81,4 @@ def cancel(
     body: dict[str, Any] = {"cancellation_key": cancellation_key}
     if recipients is not None:
         body["recipients"] = check_recipients("recipients", recipients, MAX_RECIPIENTS)
-    request(client, "POST", "/v1/workflows/{key}/cancel", key=key, json=body, retry_safe=True)
+    return request(client, "POST", "/v1/workflows/{key}/cancel", key=key, json=body, retry_safe=True)

@@ -80,5 +80,5 @@ def test_api_key_must_be_a_string() -> None:
 
 
 def test_first_argument_must_be_a_client() -> None:
-    with pytest.raises(TypeError, match=r"must be a knockkit\.Client, not str"):
+    with pytest.raises(TypeError, match=r"must be a knockkit\.Client or knockkit\.AsyncClient, not str"):
         knockkit.users.get("sk_test_123", "jhammond")  # type: ignore[arg-type]

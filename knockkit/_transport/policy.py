@@ -8,6 +8,7 @@ sees. Nothing here does I/O, so the same rules serve every transport.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import re
 import time
@@ -24,7 +25,7 @@ from knockkit.errors import (
 )
 
 if TYPE_CHECKING:
-    from knockkit._client import Client
+    from knockkit._client import _Settings as Client  # a Client or an AsyncClient
 
 __all__ = [
     "MAX_ERROR_BODY",
@@ -38,8 +39,11 @@ __all__ = [
     "parse_json",
     "parse_retry_after",
     "redact",
+    "log_outcome",
     "retry_delay",
 ]
+
+logger = logging.getLogger("knockkit")
 
 # Statuses worth another attempt: timeouts, lock conflicts, rate limits, server errors.
 RETRY_STATUSES = frozenset({408, 409, 429, *range(500, 600)})
@@ -265,4 +269,23 @@ def connection_error(client: Client, method: str, path: str, outcome: Outcome) -
         method=method,
         path=path,
         attempts=attempts,
+    )
+
+
+def log_outcome(client: Client, method: str, path: str, outcome: Outcome, elapsed: float) -> None:
+    """One DEBUG line per logical request (never headers or bodies; the request id redacted)."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    if outcome.failure is not None:
+        logger.debug("%s %s -> no response (%s) after %d attempt(s)", method, path, outcome.detail, outcome.attempts)
+        return
+    request_id = outcome.headers.get("x-request-id")
+    logger.debug(
+        "%s %s -> %s in %.1f ms, %d attempt(s), request id %s",
+        method,
+        path,
+        outcome.status,
+        elapsed * 1000,
+        outcome.attempts,
+        redact(request_id, client) if request_id else None,
     )

@@ -26,9 +26,10 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionErro
 from urllib3.util.retry import Retry
 
 from knockkit._client import Client
+from knockkit._transport import policy
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
-__all__ = ["send", "shared_pool"]
+__all__ = ["execute", "send", "shared_pool"]
 
 _CHUNK = 64 * 1024
 
@@ -138,6 +139,28 @@ _ONE_ATTEMPT = Retry(total=False, redirect=False, raise_on_redirect=False)
 @functools.lru_cache(maxsize=64)
 def _timeout(connect: float, total: float) -> urllib3.Timeout:
     return urllib3.Timeout(connect=min(connect, total), read=total, total=total)
+
+
+# --- attempts -------------------------------------------------------------------------------
+
+
+def execute(
+    client: Client, method: str, path: str, url: str, body: bytes | None, headers: dict[str, str], safe: bool
+) -> Outcome:
+    """Attempts until one is final; the policy decides what to keep and whether to go on."""
+    started = time.perf_counter()
+    attempt = 1
+    while True:
+        budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
+        outcome = send(client, method, url, body, headers, budget)
+        delay = policy.retry_delay(client, outcome, attempt, safe)
+        if delay is None:
+            break
+        time.sleep(delay)
+        attempt += 1
+    outcome.attempts = attempt
+    policy.log_outcome(client, method, path, outcome, time.perf_counter() - started)
+    return outcome
 
 
 # --- one attempt --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import token_holder
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import AuthCheck, MsTeamsChannel, MsTeamsTeam, Page
 
@@ -26,6 +27,7 @@ def ms_teams_tenant_object(tenant: str | None, tenant_object: Mapping[str, Any] 
 _holder = ms_teams_tenant_object
 
 
+@endpoint
 def check_auth(
     client: Client,
     channel_id: str,
@@ -41,6 +43,7 @@ def check_auth(
     )  # fmt: skip
 
 
+@endpoint
 def list_channels(
     client: Client,
     channel_id: str,
@@ -68,6 +71,7 @@ def list_channels(
     )  # fmt: skip
 
 
+@endpoint
 def list_teams(
     client: Client,
     channel_id: str,
@@ -92,6 +96,7 @@ def list_teams(
     )  # fmt: skip
 
 
+@endpoint
 def revoke_access(
     client: Client,
     channel_id: str,
@@ -101,4 +106,5 @@ def revoke_access(
 ) -> None:
     """Remove the Microsoft Entra tenant id Knock holds for this tenant or object."""
     query = {"ms_teams_tenant_object": _holder(tenant, ms_teams_tenant_object)}
-    request(client, "PUT", "/v1/providers/ms-teams/{channel_id}/revoke_access", channel_id=channel_id, query=query)
+    path = "/v1/providers/ms-teams/{channel_id}/revoke_access"
+    return request(client, "PUT", path, channel_id=channel_id, query=query)

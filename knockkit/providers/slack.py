@@ -11,6 +11,7 @@ from typing import Any
 
 from knockkit._client import Client
 from knockkit._common import token_holder
+from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import AuthCheck, Page, SlackChannel
 
@@ -22,6 +23,7 @@ def access_token_object(tenant: str | None, token_object: Mapping[str, Any] | No
     return token_holder("access_token_object", tenant, token_object)
 
 
+@endpoint
 def check_auth(
     client: Client,
     channel_id: str,
@@ -37,6 +39,7 @@ def check_auth(
     )  # fmt: skip
 
 
+@endpoint
 def list_channels(
     client: Client,
     channel_id: str,
@@ -68,6 +71,7 @@ def list_channels(
     )  # fmt: skip
 
 
+@endpoint
 def revoke_access(
     client: Client,
     channel_id: str,
@@ -77,7 +81,7 @@ def revoke_access(
 ) -> None:
     """Revoke the Slack access token Knock holds for this tenant or object."""
     query = {"access_token_object": _holder(tenant, access_token_object)}
-    request(client, "PUT", "/v1/providers/slack/{channel_id}/revoke_access", channel_id=channel_id, query=query)
+    return request(client, "PUT", "/v1/providers/slack/{channel_id}/revoke_access", channel_id=channel_id, query=query)
 
 
 _holder = access_token_object

@@ -1,0 +1,170 @@
+"""The aiohttp executor: the same attempts as ``sync``, awaited; the policy decides the rest.
+
+One ``aiohttp.ClientSession`` per event loop, shared by every ``AsyncClient`` (as the sync
+side shares one pool manager per process). A session is closed when its loop shuts down
+(``asyncio.run``, pytest-asyncio and anyio all finalize async generators, and one is
+registered per session for that) or by ``await knockkit.aclose()``.
+
+``timeout`` is aiohttp's ``total``: a deadline for connecting, sending and reading the whole
+body. Bodies are never inflated (``auto_decompress=False``) and read only up to the budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Mapping
+
+try:
+    import aiohttp
+except ImportError:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "knockkit.AsyncClient needs aiohttp: install the extra with  pip install 'knockkit[async]'"
+    ) from None
+
+from knockkit._client import AsyncClient
+from knockkit._transport import policy
+from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
+
+__all__ = ["aclose", "execute", "send"]
+
+_CHUNK = 64 * 1024
+
+# --- sessions, one per event loop ------------------------------------------------------------
+
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncIterator[None]]]
+_sessions = weakref.WeakKeyDictionary()
+
+
+async def _closed_with_the_loop(session: aiohttp.ClientSession) -> AsyncIterator[None]:
+    # Registered with the loop as an async generator: the loop's shutdown_asyncgens()
+    # closes it, and so the session, before the loop itself closes.
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+async def _session() -> aiohttp.ClientSession:
+    loop = asyncio.get_running_loop()
+    entry = _sessions.get(loop)
+    if entry is not None and not entry[0].closed:
+        return entry[0]
+    session = aiohttp.ClientSession(auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
+    closer = _closed_with_the_loop(session)
+    _sessions[loop] = (session, closer)
+    await closer.__anext__()
+    return session
+
+
+async def aclose() -> None:
+    """Close knockkit's connection pool for the running event loop (a new one opens on the
+    next request). Call it on shutdown, for example in a FastAPI lifespan."""
+    entry = _sessions.pop(asyncio.get_running_loop(), None)
+    if entry is not None:
+        await entry[1].aclose()  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(connect: float, total: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=total, sock_connect=min(connect, total))
+
+
+# --- attempts -------------------------------------------------------------------------------
+
+
+async def execute(
+    client: AsyncClient, method: str, path: str, url: str, body: bytes | None, headers: dict[str, str], safe: bool
+) -> Outcome:
+    """Attempts until one is final; the policy decides what to keep and whether to go on."""
+    started = time.perf_counter()
+    attempt = 1
+    while True:
+        budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
+        outcome = await send(client, method, url, body, headers, budget)
+        delay = policy.retry_delay(client, outcome, attempt, safe)
+        if delay is None:
+            break
+        await asyncio.sleep(delay)
+        attempt += 1
+    outcome.attempts = attempt
+    policy.log_outcome(client, method, path, outcome, time.perf_counter() - started)
+    return outcome
+
+
+async def send(
+    client: AsyncClient,
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    budget: Callable[[int], int],
+) -> Outcome:
+    """Send one attempt; never raises for what the network or the server did (cancellation
+    propagates, and closes the connection rather than return it half-read to the pool)."""
+    session = client.transport or await _session()
+    response = None
+    try:
+        response = await session.request(
+            method,
+            url,
+            data=body,
+            headers={"Authorization": "Bearer " + client.api_key, **headers},
+            timeout=_timeout(client.connect_timeout, client.timeout),
+            allow_redirects=False,
+        )
+        return await _read(response, budget(response.status))
+    except aiohttp.ConnectionTimeoutError as exc:
+        failure, detail = "connect-timeout", type(exc).__name__
+    except aiohttp.ClientConnectorError as exc:
+        failure, detail = "connect", type(exc).__name__
+    except asyncio.TimeoutError as exc:
+        failure, detail = "timeout", type(exc).__name__
+    except (aiohttp.ClientError, OSError) as exc:
+        failure, detail = "read", type(exc).__name__
+    except BaseException:
+        if response is not None:
+            response.close()
+        raise
+    if response is not None:
+        response.close()
+    return Outcome(failure=failure, detail=detail)
+
+
+async def _read(response: aiohttp.ClientResponse, budget: int) -> Outcome:
+    headers = response.headers
+    encoding = headers.get("content-encoding")
+    if encoding is not None and encoding.strip().lower() in ("", "identity"):
+        encoding = None
+    declared = response.content_length
+    overflow = False
+    data = b""
+    if encoding is not None or budget == 0:
+        if encoding is None and declared is not None and declared <= MAX_ERROR_BODY:
+            await response.read()  # small: drain it so the connection is reused
+        else:
+            response.close()
+    elif declared is not None and declared <= budget:
+        data = await response.read()
+    else:
+        data, overflow = await _read_at_most(response, budget)
+        if overflow:
+            response.close()
+    response.release()
+    return Outcome(response.status, response.reason or "", headers, data, overflow=overflow, encoding=encoding)
+
+
+async def _read_at_most(response: aiohttp.ClientResponse, budget: int) -> tuple[bytes, bool]:
+    chunks = []
+    size = 0
+    while size <= budget:
+        chunk = await response.content.read(min(_CHUNK, budget + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    data = b"".join(chunks)
+    return data[:budget], size > budget
+
