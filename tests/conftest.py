@@ -7,7 +7,10 @@ check that it never appears in output.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -28,6 +31,49 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def client(httpserver: HTTPServer) -> knockkit.Client:
     """A client for the test's loopback server, with retries that wait only milliseconds."""
     return knockkit.Client(api_key=TEST_KEY, base_url=httpserver.url_for("/"), backoff_factor=0.001)
+
+
+# --- both transports ----------------------------------------------------------------------
+
+TRANSPORTS = ("sync", "async")
+
+
+def make_client(kind: str, **settings: Any) -> knockkit.Client:
+    """A ``Client``, or for ``"async"`` an ``AsyncClient`` with the same settings (typed as a
+    Client so that tests read the same; pass what it returns to :func:`call`)."""
+    cls = knockkit.AsyncClient if kind == "async" else knockkit.Client
+    return cls(**settings)  # type: ignore[return-value]
+
+
+def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call an endpoint function; with an AsyncClient, run the coroutine to its result on a
+    fresh event loop (as ``asyncio.run`` in a script would)."""
+    result = fn(*args, **kwargs)
+    if inspect.iscoroutine(result):
+        return asyncio.run(result)
+    return result
+
+
+def collect(fn: Callable[..., Any], client: Any, *args: Any, **kwargs: Any) -> list[Any]:
+    """Every item ``paginate`` (or ``apaginate`` for an AsyncClient) yields."""
+    if isinstance(client, knockkit.AsyncClient):
+
+        async def gather() -> list[Any]:
+            return [item async for item in knockkit.apaginate(fn, client, *args, **kwargs)]
+
+        return asyncio.run(gather())
+    return list(knockkit.paginate(fn, client, *args, **kwargs))
+
+
+@pytest.fixture(params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def any_client(httpserver: HTTPServer, transport: str) -> knockkit.Client:
+    """``client`` for each transport in turn."""
+    return make_client(transport, api_key=TEST_KEY, base_url=httpserver.url_for("/"), backoff_factor=0.001)
 
 
 def raw_path(httpserver: HTTPServer, index: int = -1) -> str:

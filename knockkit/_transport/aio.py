@@ -53,6 +53,11 @@ async def _session() -> aiohttp.ClientSession:
     if entry is not None and not entry[0].closed:
         return entry[0]
     session = aiohttp.ClientSession(auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
+    # aiohttp (3.9+) silently sends an idempotent request again when a connection drops; the
+    # policy alone decides retries, so that attempts are counted and backed off alike on both
+    # transports. (The same switch aiohttp's own test client uses.)
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
     closer = _closed_with_the_loop(session)
     _sessions[loop] = (session, closer)
     await closer.__anext__()
@@ -117,13 +122,13 @@ async def send(
         )
         return await _read(response, budget(response.status))
     except aiohttp.ConnectionTimeoutError as exc:
-        failure, detail = "connect-timeout", type(exc).__name__
+        failure, detail = "connect-timeout", policy.describe(exc)
     except aiohttp.ClientConnectorError as exc:
-        failure, detail = "connect", type(exc).__name__
+        failure, detail = "connect", policy.describe(exc)
     except asyncio.TimeoutError as exc:
-        failure, detail = "timeout", type(exc).__name__
+        failure, detail = "timeout", policy.describe(exc)
     except (aiohttp.ClientError, OSError) as exc:
-        failure, detail = "read", type(exc).__name__
+        failure, detail = "read", policy.describe(exc)
     except BaseException:
         if response is not None:
             response.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -35,6 +36,7 @@ __all__ = [
     "backoff",
     "body_budget",
     "connection_error",
+    "describe",
     "invalid_response",
     "parse_json",
     "parse_retry_after",
@@ -252,6 +254,21 @@ def oversized(client: Client, method: str, path: str, outcome: Outcome) -> APIRe
         method=method,
         path=path,
     )
+
+
+def describe(exc: BaseException) -> str:
+    """An error that kept a request from its answer, as a person reads it: its type, and the
+    operating system's reason when there is one (``NewConnectionError (Connection refused)``)."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # the reason is a few wrappers down: urllib3 and aiohttp wrap OSErrors
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and seen.strerror:
+            # asyncio words a refused connection "Connect call failed (...)": use the errno's text.
+            reason = os.strerror(seen.errno) if isinstance(seen.errno, int) and seen.errno > 0 else seen.strerror
+            return f"{type(exc).__name__} ({reason})"
+        seen = getattr(seen, "os_error", None) or seen.__cause__ or seen.__context__
+    return type(exc).__name__
 
 
 def connection_error(client: Client, method: str, path: str, outcome: Outcome) -> APIConnectionError:

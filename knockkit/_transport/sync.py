@@ -195,20 +195,16 @@ def send(
         )
         return _read(response, budget(response.status))
     except NewConnectionError as exc:  # (a subclass of ConnectTimeoutError)
-        failure, detail = "connect", _detail(exc)
+        failure, detail = "connect", policy.describe(exc)
     except ConnectTimeoutError as exc:
-        failure, detail = "connect-timeout", _detail(exc)
+        failure, detail = "connect-timeout", policy.describe(exc)
     except ReadTimeoutError as exc:
-        failure, detail = "timeout", _detail(exc)
+        failure, detail = "timeout", policy.describe(exc)
     except (HTTPError, OSError) as exc:
-        failure, detail = "read", _detail(exc)
+        failure, detail = "read", policy.describe(exc)
     finally:
         _attempt.deadline = None
     return Outcome(failure=failure, detail=detail)
-
-
-def _detail(exc: Exception) -> str:
-    return type(exc).__name__
 
 
 def _read(response: urllib3.BaseHTTPResponse, budget: int) -> Outcome:

@@ -19,6 +19,8 @@ from werkzeug.wrappers import Request, Response
 
 import knockkit
 from knockkit import models
+from tests.conftest import call as run_call
+from tests.conftest import collect
 from tests.contract import harness
 
 UTC = dt.timezone.utc
@@ -489,12 +491,13 @@ def _run(item: Call, fn: Any, client: knockkit.Client) -> Any:
     if item.function == "paginate":
         listed, why = harness.resolve_function(item.args[0])
         assert listed is not None, why
-        return list(fn(listed, client, *item.args[1:], **item.kwargs))
-    return fn(client, *item.args, **item.kwargs)
+        return collect(listed, client, *item.args[1:], **item.kwargs)
+    return run_call(fn, client, *item.args, **item.kwargs)
 
 
 @pytest.mark.parametrize("item", CALLS, ids=str)
-def test_request_matches_the_spec(item: Call, httpserver: HTTPServer, client: knockkit.Client) -> None:
+def test_request_matches_the_spec(item: Call, httpserver: HTTPServer, any_client: knockkit.Client) -> None:
+    client = any_client
     fn, why = harness.resolve_function(item.function)
     if fn is None:
         pytest.skip(f"knockkit.{item.function} does not exist yet ({why}); test_coverage names it")

@@ -8,6 +8,7 @@ import pytest
 
 import knockkit
 from tests.conftest import TEST_KEY
+from tests.conftest import make_client as any_transport
 from tests.reliability._server import FaultServer
 
 # Small waits so the suite stays fast: the first retry waits 37-50 ms, the second 75-100 ms.
@@ -24,7 +25,8 @@ def server() -> Iterator[FaultServer]:
     assert running.handler_errors == []
 
 
-def make_client(server: FaultServer, **changes: object) -> knockkit.Client:
+def make_client(server: FaultServer, kind: str = "sync", **changes: object) -> knockkit.Client:
+    """A fast-retrying client of ``kind`` ("sync" or "async") for the server."""
     settings: dict[str, object] = {
         "api_key": TEST_KEY,
         "base_url": server.url,
@@ -34,9 +36,15 @@ def make_client(server: FaultServer, **changes: object) -> knockkit.Client:
         "max_retries": 2,
         **changes,
     }
-    return knockkit.Client(**settings)  # type: ignore[arg-type]
+    return any_transport(kind, **settings)
 
 
 @pytest.fixture
 def client(server: FaultServer) -> knockkit.Client:
     return make_client(server)
+
+
+@pytest.fixture
+def any_client(server: FaultServer, transport: str) -> knockkit.Client:
+    """``client`` for each transport in turn (call endpoint functions through tests.conftest.call)."""
+    return make_client(server, transport)

@@ -26,6 +26,8 @@ import knockkit
 from knockkit import errors, users, workflows
 from knockkit.models import TriggerResult, User
 from tests.conftest import TEST_KEY
+from tests.conftest import call as run_call
+from tests.conftest import make_client as any_transport
 from tests.reliability._server import (
     Close,
     FaultServer,
@@ -44,6 +46,12 @@ USER = {"__typename": "User", "id": "u1", "name": "Ellie Sattler", "updated_at":
 RUN = {"workflow_run_id": "run_1"}
 
 Call = Callable[[knockkit.Client], Any]
+
+
+@pytest.fixture
+def client(any_client: knockkit.Client) -> knockkit.Client:
+    """Every test here runs once per transport: the same assertions, attempts and delays."""
+    return any_client
 OPERATIONS: dict[str, tuple[str, str, Call, Respond]] = {
     "get": ("GET", "/v1/users/u1", lambda c: users.get(c, "u1"), json_response(200, USER)),
     "trigger": (
@@ -60,7 +68,7 @@ RETRIED = {"get": 3, "trigger": 3, "merge": 1}  # attempts when every attempt fa
 def timed(call: Call, client: knockkit.Client) -> tuple[Any, float]:
     started = time.monotonic()
     try:
-        return call(client), time.monotonic() - started
+        return run_call(call, client), time.monotonic() - started
     except knockkit.KnockError as exc:
         return exc, time.monotonic() - started
 
@@ -105,14 +113,15 @@ def closed_port() -> int:
 
 
 @pytest.mark.parametrize("op", OPERATIONS)
-def test_connection_refused_is_retried_for_every_method(op: str) -> None:
+def test_connection_refused_is_retried_for_every_method(op: str, transport: str) -> None:
     # Nothing was sent, so even a POST without an idempotency key is retried.
-    client = knockkit.Client(
+    client = any_transport(
+        transport,
         api_key=TEST_KEY, base_url=f"http://127.0.0.1:{closed_port()}", backoff_factor=0.05, max_retries=2
     )
     exc, elapsed = timed(OPERATIONS[op][2], client)
     check_connection_error(op, exc, 3)
-    assert "failed to reach" in str(exc) and "NewConnectionError" in str(exc)
+    assert "failed to reach" in str(exc) and "(Connection refused)" in str(exc)
     assert elapsed >= MIN_BACKOFF_TWO_RETRIES
 
 
@@ -325,12 +334,12 @@ def test_2xx_with_an_empty_body(server: FaultServer, client: knockkit.Client, op
 @pytest.mark.parametrize("status", [200, 204])
 def test_empty_body_where_none_is_read(server: FaultServer, client: knockkit.Client, status: int) -> None:
     server.handler = lambda request: Respond(status)
-    assert users.delete(client, "u1") is None
+    assert run_call(users.delete, client, "u1") is None
     assert [(r.method, r.path) for r in server.requests] == [("DELETE", "/v1/users/u1")]
 
 
-def test_the_budget_follows_the_client(server: FaultServer) -> None:
+def test_the_budget_follows_the_client(server: FaultServer, transport: str) -> None:
     server.handler = lambda request: knock_error(503)
-    exc, _ = timed(OPERATIONS["trigger"][2], make_client(server, max_retries=4, backoff_factor=0.001))
+    exc, _ = timed(OPERATIONS["trigger"][2], make_client(server, transport, max_retries=4, backoff_factor=0.001))
     assert isinstance(exc, errors.ServerError)
     check_wire("trigger", server, 5)

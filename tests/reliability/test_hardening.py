@@ -24,7 +24,8 @@ import pytest
 import knockkit
 from knockkit import errors, messages, objects, tenants, users, webhooks, workflows
 from knockkit.models import User
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, collect
+from tests.conftest import call as run_call
 from tests.reliability._server import Drip, FaultServer, Raw, Request, Respond, json_response, knock_error, sequence
 from tests.reliability.conftest import make_client
 
@@ -42,10 +43,22 @@ def trigger(client: knockkit.Client, **kwargs: Any) -> Any:
     return workflows.trigger(client, "dinosaurs-loose", recipients=["jhammond"], **kwargs)
 
 
+@pytest.fixture
+def client(any_client: knockkit.Client) -> knockkit.Client:
+    """Every test here that sends runs once per transport."""
+    return any_client
+
+
+@pytest.fixture
+def new_client(server: FaultServer, transport: str) -> Any:
+    """A client of the test's transport with some settings changed."""
+    return lambda **changes: make_client(server, transport, **changes)
+
+
 def timed_call(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     started = time.monotonic()
     try:
-        return fn(*args, **kwargs), time.monotonic() - started
+        return run_call(fn, *args, **kwargs), time.monotonic() - started
     except Exception as exc:
         return exc, time.monotonic() - started
 
@@ -97,7 +110,7 @@ def test_an_idempotency_key_with_single_inner_spaces_is_sent_as_given(
     server: FaultServer, client: knockkit.Client
 ) -> None:
     server.handler = lambda request: json_response(200, RUN)
-    trigger(client, idempotency_key="order 42 shipped")
+    run_call(trigger, client, idempotency_key="order 42 shipped")
     assert server.requests[0].headers["idempotency-key"] == "order 42 shipped"
 
 
@@ -126,74 +139,74 @@ def test_a_key_with_invisible_characters_is_refused_when_the_client_is_built(key
 BODY = json.dumps(USER).encode()
 
 
-def test_a_server_that_drips_the_body_is_cut_off_at_the_deadline(server: FaultServer) -> None:
+def test_a_server_that_drips_the_body_is_cut_off_at_the_deadline(server: FaultServer, new_client: Any) -> None:
     # 30 bytes of headers and body at 100 ms a byte would take minutes; the attempt has 0.5 s.
     server.handler = lambda request: Drip(head(200, content_length=str(len(BODY))) + BODY, interval=0.1)
-    client = make_client(server, timeout=0.5, max_retries=0)
+    client = new_client(timeout=0.5, max_retries=0)
     exc, elapsed = timed_call(users.get, client, "u1")
     assert isinstance(exc, errors.APITimeoutError), exc
     assert exc.attempts == 1 and "timed out after 1 attempt(s)" in str(exc)
     assert elapsed < 2.0  # a per-read timeout would have waited for every byte
 
 
-def test_a_server_that_drips_its_headers_is_cut_off_at_the_deadline(server: FaultServer) -> None:
+def test_a_server_that_drips_its_headers_is_cut_off_at_the_deadline(server: FaultServer, new_client: Any) -> None:
     dripped = head(200, content_length=str(len(BODY)), x_padding="x" * 200) + BODY
     server.handler = lambda request: Drip(dripped, interval=0.05)
-    client = make_client(server, timeout=0.4, max_retries=1, backoff_factor=0.01)
+    client = new_client(timeout=0.4, max_retries=1, backoff_factor=0.01)
     exc, elapsed = timed_call(users.get, client, "u1")
     assert isinstance(exc, errors.APITimeoutError), exc
     assert exc.attempts == 2 and len(server.requests) == 2
     assert elapsed < 3.0  # two attempts of 0.4 s, not 2 x 12 s of dripping
 
 
-def test_a_slow_but_timely_answer_is_read(server: FaultServer) -> None:
+def test_a_slow_but_timely_answer_is_read(server: FaultServer, new_client: Any) -> None:
     server.handler = lambda request: Drip(head(200, content_length=str(len(BODY))) + BODY, interval=0.001, size=8)
-    assert users.get(make_client(server, timeout=5.0), "u1").name == "Ellie Sattler"
+    assert run_call(users.get, new_client(timeout=5.0), "u1").name == "Ellie Sattler"
 
 
 # --- 4. response size and content encodings -------------------------------------------------
 
 
-def test_a_2xx_body_over_the_cap_is_refused_unread(server: FaultServer) -> None:
+def test_a_2xx_body_over_the_cap_is_refused_unread(server: FaultServer, new_client: Any) -> None:
     big = json.dumps({**USER, "padding": "x" * 5000}).encode()
     server.handler = lambda request: Respond(200, big, {"content-type": "application/json"})
-    exc, _ = timed_call(users.get, make_client(server, max_response_bytes=1000), "u1")
+    exc, _ = timed_call(users.get, new_client(max_response_bytes=1000), "u1")
     assert isinstance(exc, errors.APIResponseValidationError), exc
     assert "larger than max_response_bytes (1000 bytes)" in exc.message
     assert len(server.requests) == 1  # a 2xx is never sent again
 
 
-def test_a_chunked_2xx_body_over_the_cap_is_cut_off(server: FaultServer) -> None:
+def test_a_chunked_2xx_body_over_the_cap_is_cut_off(server: FaultServer, new_client: Any) -> None:
     chunk = b"x" * 4096
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(64)) + b"0\r\n\r\n"
     server.handler = lambda request: Raw(head(200, transfer_encoding="chunked") + chunked)
-    exc, _ = timed_call(users.get, make_client(server, max_response_bytes=10_000), "u1")
+    exc, _ = timed_call(users.get, new_client(max_response_bytes=10_000), "u1")
     assert isinstance(exc, errors.APIResponseValidationError), exc
     assert "max_response_bytes" in exc.message
 
 
-def test_a_body_within_the_cap_is_read(server: FaultServer) -> None:
+def test_a_body_within_the_cap_is_read(server: FaultServer, new_client: Any) -> None:
     server.handler = lambda request: Respond(200, BODY, {"content-type": "application/json"})
-    assert users.get(make_client(server, max_response_bytes=len(BODY)), "u1").id == "u1"
+    assert run_call(users.get, new_client(max_response_bytes=len(BODY)), "u1").id == "u1"
 
 
-def test_a_huge_error_body_is_read_only_as_far_as_the_excerpt_needs(server: FaultServer) -> None:
+def test_a_huge_error_body_is_read_only_as_far_as_the_excerpt_needs(server: FaultServer, new_client: Any) -> None:
     # It claims 128 MB, sends 1 MB and then stalls: reading it whole would time out.
     payload = b"<html>" + b"gateway trouble " * 65536
     server.handler = lambda request: Drip(
         head(400, "Bad Request", content_length=str(128 * 1024 * 1024)) + payload, size=1 << 20, hold=5.0
     )
-    exc, elapsed = timed_call(users.get, make_client(server, timeout=3.0), "u1")
+    exc, elapsed = timed_call(users.get, new_client(timeout=3.0), "u1")
     assert isinstance(exc, errors.BadRequestError), exc
     assert exc.message.startswith("Bad Request: <html>gateway trouble") and exc.message.endswith("...")
     assert exc.body is None
     assert elapsed < 2.0
 
 
-def test_huge_bodies_of_retried_errors_are_not_read(server: FaultServer) -> None:
+def test_huge_bodies_of_retried_errors_are_not_read(server: FaultServer, new_client: Any) -> None:
     stall = Drip(head(503, "Service Unavailable", content_length=str(64 * 1024 * 1024)) + b"x" * 100_000, hold=5.0)
     server.handler = sequence(stall, stall, json_response(200, USER))
-    client = make_client(server, timeout=2.0, backoff_factor=0.01)
+    client = new_client(timeout=2.0, backoff_factor=0.01)
     value, elapsed = timed_call(users.get, client, "u1")
     assert isinstance(value, User), value
     assert len(server.requests) == 3 and elapsed < 2.0
@@ -230,9 +243,11 @@ def test_an_encoded_error_body_is_reported_unread(server: FaultServer, client: k
 
 
 @pytest.mark.parametrize("status", [200, 404, 500])
-def test_deeply_nested_json_from_the_server_is_a_knockkit_error(server: FaultServer, status: int) -> None:
+def test_deeply_nested_json_from_the_server_is_a_knockkit_error(
+    server: FaultServer, new_client: Any, status: int
+) -> None:
     server.handler = lambda request: Respond(status, DEEP, {"content-type": "application/json"})
-    exc, _ = timed_call(users.get, make_client(server, max_retries=0), "u1")
+    exc, _ = timed_call(users.get, new_client(max_retries=0), "u1")
     expected = {200: errors.APIResponseValidationError, 404: errors.NotFoundError, 500: errors.ServerError}
     assert type(exc) is expected[status], exc
     assert exc.body is None
@@ -277,9 +292,9 @@ def test_an_unreadable_retry_after_falls_back_to_backoff(
     assert len(server.requests) == 2 and elapsed < 1.0
 
 
-def test_an_unreadable_retry_after_on_the_last_429_is_reported_as_unknown(server: FaultServer) -> None:
+def test_an_unreadable_retry_after_on_the_last_429_is_reported_as_unknown(server: FaultServer, new_client: Any) -> None:
     server.handler = lambda request: knock_error(429, "rate_limited", **{"retry-after": "9" * 5000})
-    exc, _ = timed_call(users.get, make_client(server, max_retries=0), "u1")
+    exc, _ = timed_call(users.get, new_client(max_retries=0), "u1")
     assert isinstance(exc, errors.RateLimitError) and exc.retry_after is None
 
 
@@ -325,13 +340,13 @@ def test_the_key_echoed_in_a_reason_phrase_is_redacted(server: FaultServer, clie
 
 
 @pytest.mark.parametrize("answer", ["error", "hang", "not json"])
-def test_no_frame_on_the_traceback_holds_the_key(server: FaultServer, answer: str) -> None:
+def test_no_frame_on_the_traceback_holds_the_key(server: FaultServer, new_client: Any, answer: str) -> None:
     server.handler = {
         "error": lambda request: knock_error(500),
         "hang": lambda request: Drip(b"", hold=1.0),
         "not json": lambda request: Respond(200, b"<html>"),
     }[answer]
-    exc, _ = timed_call(users.get, make_client(server, max_retries=0, timeout=0.2), "u1")
+    exc, _ = timed_call(users.get, new_client(max_retries=0, timeout=0.2), "u1")
     assert isinstance(exc, errors.KnockError), exc
     report = "".join(traceback.TracebackException.from_exception(exc, capture_locals=True).format())
     assert "Bearer" not in report and TEST_KEY not in report
@@ -373,8 +388,8 @@ class Plan(enum.Enum):
 
 def test_enum_members_go_by_value_in_the_query_and_in_the_body(server: FaultServer, client: knockkit.Client) -> None:
     server.handler = sequence(json_response(200, {"items": [], "page_info": {}}), json_response(200, USER))
-    messages.list(client, status=[Status.SENT, Status.READ], channel_id=Status.SENT)
-    users.identify(client, "u1", {"plan": Plan.PRO, "status": Status.READ})
+    run_call(messages.list, client, status=[Status.SENT, Status.READ], channel_id=Status.SENT)
+    run_call(users.identify, client, "u1", {"plan": Plan.PRO, "status": Status.READ})
     assert "status%5B%5D=sent&status%5B%5D=read" in server.requests[0].target
     assert "channel_id=sent" in server.requests[0].target
     assert server.requests[1].json() == {"plan": "pro", "status": "read"}
@@ -441,9 +456,8 @@ def test_a_cursor_seen_before_ends_pagination_with_a_clear_error(server: FaultSe
     server.handler = page
     seen = []
     with pytest.raises(RuntimeError, match="returned a cursor it had returned before"):
-        for user in knockkit.paginate(users.list, client, page_size=1):
-            seen.append(user.id)
-    assert len(server.requests) == 3 and seen == ["u-1", "u-2", "u-3"]
+        seen.extend(user.id for user in collect(users.list, client, page_size=1))
+    assert len(server.requests) == 3 and seen == []  # the error ends the collection
 
 
 def test_a_normal_cursor_chain_is_followed_to_the_end(server: FaultServer, client: knockkit.Client) -> None:
@@ -455,5 +469,5 @@ def test_a_normal_cursor_chain_is_followed_to_the_end(server: FaultServer, clien
                                    "page_info": {"after": cursors[current], "page_size": 1}})  # fmt: skip
 
     server.handler = page
-    assert [u.id for u in knockkit.paginate(users.list, client, page_size=1)] == ["first", "c1", "c2"]
+    assert [u.id for u in collect(users.list, client, page_size=1)] == ["first", "c1", "c2"]
 
