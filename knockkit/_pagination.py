@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from knockkit._client import AsyncClient, Client
 
 if TYPE_CHECKING:  # models (and attrs' generation of their classes) load with the first resource module
+    from knockkit._endpoint import Endpoint
     from knockkit.models import Page
 
 __all__ = ["apaginate", "paginate"]
@@ -35,7 +36,7 @@ def paginate(fn: Callable[..., Page[T]], client: Client, *args: Any, **params: A
 
 
 async def apaginate(
-    fn: Callable[..., Coroutine[Any, Any, Page[T]]], client: AsyncClient, *args: Any, **params: Any
+    fn: Endpoint[..., Page[T]], client: AsyncClient, *args: Any, **params: Any
 ) -> AsyncIterator[T]:
     """``paginate`` for an ``AsyncClient``: ``async for user in knockkit.apaginate(users.list, aclient):``."""
     seen: set[tuple[tuple[str, object], ...]] = set()

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from knockkit._client import CLIENT_FIELDS, Client
+from knockkit._client import CLIENT_FIELDS, AsyncClient, Client
 from knockkit.errors import ApiKeyMissingError
 
 __all__ = ["ENV_VARS", "EnvVar", "KnockInstance", "configure", "env"]
@@ -137,6 +137,12 @@ class KnockInstance:
         if values.get("api_key") is None:
             raise ApiKeyMissingError(_missing_key_message(cls, unset_vars))
         return Client(**values)
+
+    @classmethod
+    def async_client(cls, **overrides: Any) -> AsyncClient:
+        """A new ``AsyncClient``, resolved exactly as :meth:`client` resolves a ``Client``."""
+        resolved = cls.client(**overrides)
+        return AsyncClient(**{field: getattr(resolved, field) for field in CLIENT_FIELDS})
 
 
 def _missing_key_message(cls: type[KnockInstance], unset_vars: list[str]) -> str:
