@@ -5,17 +5,20 @@ before doing anything (a 500, a reset) and some after starting the run (then ans
 500, closing or resetting the connection, so the client cannot know it worked). Like
 Knock, the server deduplicates runs by Idempotency-Key. It fails one key at most twice,
 so every trigger succeeds within the client's two retries; the test then checks that
-the server holds exactly 500 runs and that each trigger returned its own run.
+the server holds exactly 500 runs and that each trigger returned its own run. With an
+AsyncClient the 500 triggers are sent at once, on one event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 from collections import Counter
 
 import knockkit
 from knockkit import workflows
+from knockkit.models import TriggerResult
 from tests.reliability._server import Action, Close, FaultServer, Request, Reset, json_response, knock_error
 from tests.reliability.conftest import make_client
 
@@ -66,14 +69,28 @@ class IdempotentTriggers:
         return {"ran, then 500": knock_error(500), "ran, then closed": Close(), "ran, then reset": Reset()}[outcome]
 
 
-def test_500_triggers_through_a_failing_server_make_exactly_500_runs(server: FaultServer) -> None:
+def send_all(client: knockkit.Client) -> list[TriggerResult]:
+    """The 500 triggers: one after another with a Client, all at once on one loop with an AsyncClient."""
+    if not isinstance(client, knockkit.AsyncClient):
+        return [workflows.trigger(client, "dinosaurs-loose", recipients=[f"user-{i}"], data={"i": i})
+                for i in range(TRIGGERS)]  # fmt: skip
+
+    async def at_once() -> list[TriggerResult]:
+        calls = [workflows.trigger(client, "dinosaurs-loose", recipients=[f"user-{i}"], data={"i": i})
+                 for i in range(TRIGGERS)]  # fmt: skip
+        return list(await asyncio.gather(*calls))
+
+    return asyncio.run(at_once())
+
+
+def test_500_triggers_through_a_failing_server_make_exactly_500_runs(server: FaultServer, transport: str) -> None:
     service = IdempotentTriggers(SEED)
     server.handler = service
-    client = make_client(server, backoff_factor=0.001, max_retries=MAX_FAILURES_PER_KEY)
+    # A generous deadline: with 100 connections at once the loopback server answers slowly, and
+    # a timeout would be one more failure than the budget of retries allows for.
+    client = make_client(server, transport, backoff_factor=0.001, max_retries=MAX_FAILURES_PER_KEY, timeout=10.0)
 
-    results = [
-        workflows.trigger(client, "dinosaurs-loose", recipients=[f"user-{i}"], data={"i": i}) for i in range(TRIGGERS)
-    ]
+    results = send_all(client)
 
     # Exactly one run per logical trigger, and each trigger got its own run back.
     assert len(service.runs) == TRIGGERS
