@@ -609,3 +609,19 @@ def test_runs_are_listed_oldest_first_and_filtered() -> None:
     assert [r.id for r in engine.runs()] == ["run-1", second.run.id]
     assert engine.runs(workflow="other") == [] and len(engine.runs(status="processing")) == 2
     assert first.run.inserted_at == T0 and first.run.recipient_key == ("user", "jhammond")
+
+
+def test_a_delay_or_batch_with_no_time_holds_until_released() -> None:
+    """How FakeKnock.add_workflow's bare "delay" and "batch" steps behave."""
+    engine = engine_for(DelayStep(ref="delay_1"), BatchStep(ref="batch_1"), feed(body="{{ total_activities }}"))
+    (held,) = fire(engine)
+    assert (held.status, held.until, held.reason) == ("held", None, "until released")
+    assert engine.next_wake() is None and engine.advance(days=400) == []
+    assert engine.runs()[0].held_at == "delay_1"
+    assert summary(engine.release()) == [("delay_1", "passed"), ("batch_1", "held")]
+    (second_delay,) = fire(engine)
+    engine.release(lambda run: run.id == second_delay.run_id)
+    assert engine.runs()[1].status == "completed"  # it joined the first run's batch
+    closed, sent = engine.release()
+    assert closed.reason == "batch released with 2 activities"
+    assert isinstance(sent.content, InAppFeedContent) and sent.content.body == "2"

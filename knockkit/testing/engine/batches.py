@@ -30,7 +30,7 @@ class OpenBatch:
     owner: str | None  # the run that continues when the batch closes (None until one joins, in flush_leading mode)
     activities: list[Activity]
     opened_at: dt.datetime
-    closes_at: dt.datetime
+    closes_at: dt.datetime | None  # None: when released
     limit_at: dt.datetime | None  # sliding windows never extend past this
 
 
@@ -42,18 +42,18 @@ class Batches:
         """The batch open for ``key`` at ``at`` (an ownerless one past its close is dropped:
         in flush_leading mode a batch nobody joined closes with nothing to send)."""
         batch = self._open.get(key)
-        if batch is not None and batch.owner is None and batch.closes_at <= at:
+        if batch is not None and batch.owner is None and batch.closes_at is not None and batch.closes_at <= at:
             del self._open[key]
             return None
         return batch
 
     def open(self, key: Key, step: BatchStep, owner: str | None, activities: list[Activity], at: dt.datetime,
-             closes_at: dt.datetime) -> OpenBatch:  # fmt: skip
+             closes_at: dt.datetime | None) -> OpenBatch:  # fmt: skip
         limit_at = None
         if step.window_type == "sliding" and step.extension_limit is not None:
             limit_at = add_duration(at, step.extension_limit)
         batch = OpenBatch(key=key, step=step, owner=owner, activities=list(activities), opened_at=at,
-                          closes_at=max(closes_at, at), limit_at=limit_at)  # fmt: skip
+                          closes_at=closes_at and max(closes_at, at), limit_at=limit_at)  # fmt: skip
         self._open[key] = batch
         return batch
 
@@ -67,7 +67,8 @@ class Batches:
                 batch.closes_at = min(batch.closes_at, batch.limit_at)
         if step.max_activities is not None and len(batch.activities) >= step.max_activities:
             batch.closes_at = at
-        batch.closes_at = max(batch.closes_at, at)
+        if batch.closes_at is not None:
+            batch.closes_at = max(batch.closes_at, at)
 
     def owned_by(self, run_id: str) -> OpenBatch | None:
         return next((b for b in self._open.values() if b.owner == run_id), None)
@@ -87,7 +88,7 @@ class Batches:
         return removed
 
     def expire(self, at: dt.datetime) -> None:
-        for key in [k for k, b in self._open.items() if b.owner is None and b.closes_at <= at]:
+        for key in [k for k, b in self._open.items() if b.owner is None and b.closes_at and b.closes_at <= at]:
             del self._open[key]
 
 

@@ -181,8 +181,9 @@ class Engine:
     # --- the run loop --------------------------------------------------------------------------
 
     def _held(self) -> list[RunState]:
-        return sorted((r for r in self._runs.values() if r.status == "processing" and r.wake_at is not None),
-                      key=lambda r: (r.wake_at, r.seq))  # fmt: skip
+        never = dt.datetime.max.replace(tzinfo=dt.timezone.utc)  # held until released
+        return sorted((r for r in self._runs.values() if r.status == "processing" and r.held_ref is not None),
+                      key=lambda r: (r.wake_at or never, r.seq))  # fmt: skip
 
     def _drain(self, now: dt.datetime) -> list[StepOutcome]:
         outcomes: list[StepOutcome] = []
@@ -205,7 +206,7 @@ class Engine:
     def _advance(self, run: RunState, at: dt.datetime) -> list[StepOutcome]:
         """Run steps from the run's position until it holds or ends."""
         outcomes: list[StepOutcome] = []
-        while run.status == "processing" and run.wake_at is None:
+        while run.status == "processing" and run.held_ref is None:
             step = self._current(run)
             if step is not None:
                 outcomes.append(self._apply(run, self._steps.run(run, step, at), at))
@@ -241,7 +242,7 @@ class Engine:
 
     def _finish(self, run: RunState, reason: str | None, at: dt.datetime, *, status: str = "completed",
                 outcome: bool = False) -> StepOutcome:  # fmt: skip
-        run.status, run.ended_reason, run.updated_at, run.wake_at = status, reason, at, None
+        run.status, run.ended_reason, run.updated_at, run.wake_at, run.held_ref = status, reason, at, None, None
         result = StepOutcome(run_id=run.id, workflow=run.definition.key, recipient=run.key, step_ref="trigger",
                              step_type="trigger", status="halted", at=at, reason=reason or "")  # fmt: skip
         if outcome:

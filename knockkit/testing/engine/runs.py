@@ -191,13 +191,13 @@ class RunState:
     updated_at: dt.datetime
     status: str = "processing"
     position: tuple[int, ...] = (0,)
-    wake_at: dt.datetime | None = None
+    wake_at: dt.datetime | None = None  # when a held run goes on (None: when released)
     activities: list[Activity] = attrs.field(factory=list)
     rendered_activities: list[Activity] | None = None  # after a batch: the ones templates see
     refs: dict[str, MessageState] = attrs.field(factory=dict)
     outcomes: list[StepOutcome] = attrs.field(factory=list)
     ended_reason: str | None = None
-    held_ref: str | None = None
+    held_ref: str | None = None  # the step holding the run
 
     def view(self) -> Run:
         return Run(

@@ -46,10 +46,10 @@ FetchHook = Callable[[HttpRequest, Run], "Mapping[str, Any] | None"]
 class Action:
     outcome: StepOutcome
     then: str = "next"  # "next", "hold", "enter", "stop"
-    until: dt.datetime | None = None
+    until: dt.datetime | None = None  # for "hold": None holds until released
     branch: int | None = None
     end_status: str = "completed"
-    reschedule: tuple[str, dt.datetime] | None = None  # (run id, time): a batch owner's new close time
+    reschedule: tuple[str, dt.datetime | None] | None = None  # (run id, time): a batch owner's new close time
 
 
 class StepRunner:
@@ -184,6 +184,8 @@ class StepRunner:
     def _delay(self, run: RunState, step: DelayStep, at: dt.datetime, scope: Mapping[str, Any]) -> Action:
         if run.trigger.skip_delays:
             return Action(outcome=self._outcome(run, step, "skipped", at, reason="the trigger skips delays"))
+        if step.delay_for is None and step.delay_until_field_path is None:
+            return Action(outcome=self._outcome(run, step, "held", at, reason="until released"), then="hold")
         until, why = self._until(run, scope, at, step.delay_until_field_path, step.delay_for, "delay_until_field_path")
         if until is None:
             return Action(outcome=self._outcome(run, step, "skipped", at, reason=why))
@@ -205,19 +207,23 @@ class StepRunner:
                 batch.owner = run.id
                 return Action(outcome=self._outcome(run, step, "held", at, until=batch.closes_at), then="hold",
                               until=batch.closes_at)  # fmt: skip
-            reason = (f"added to the batch of run {batch.owner} ({len(batch.activities)} activities, "
-                      f"closes {format_timestamp(batch.closes_at)})")  # fmt: skip
+            closes = format_timestamp(batch.closes_at) if batch.closes_at else "when released"
+            reason = f"added to the batch of run {batch.owner} ({len(batch.activities)} activities, closes {closes})"
             return Action(outcome=self._outcome(run, step, "batched", at, reason=reason), then="stop",
                           reschedule=(batch.owner, batch.closes_at))  # fmt: skip
-        closes_at, why = self._until(run, scope, at, step.until_field_path, step.window, "batch_until_field_path")
-        if closes_at is None:
+        if step.window is None and step.until_field_path is None:
+            closes_at, why = None, "until released"
+        else:
+            closes_at, why = self._until(run, scope, at, step.until_field_path, step.window, "batch_until_field_path")
+        if closes_at is None and why != "until released":
             return Action(outcome=self._outcome(run, step, "skipped", at, reason=why))
         if step.flush_leading:
             self.batches.open(key, step, None, [], at, closes_at)
-            reason = f"the leading item goes on at once; batch open until {format_timestamp(closes_at)}"
+            until = format_timestamp(closes_at) if closes_at else "released"
+            reason = f"the leading item goes on at once; batch open until {until}"
             return Action(outcome=self._outcome(run, step, "passed", at, reason=reason))
         opened = self.batches.open(key, step, run.id, run.activities, at, closes_at)
-        return Action(outcome=self._outcome(run, step, "held", at, until=opened.closes_at), then="hold",
+        return Action(outcome=self._outcome(run, step, "held", at, until=opened.closes_at, reason=why), then="hold",
                       until=opened.closes_at)  # fmt: skip
 
     def _throttle(self, run: RunState, step: ThrottleStep, at: dt.datetime, scope: Mapping[str, Any]) -> Action:
