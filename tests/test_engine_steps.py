@@ -625,3 +625,14 @@ def test_a_delay_or_batch_with_no_time_holds_until_released() -> None:
     closed, sent = engine.release()
     assert closed.reason == "batch released with 2 activities"
     assert isinstance(sent.content, InAppFeedContent) and sent.content.body == "2"
+
+
+def test_a_plain_key_is_a_path_in_data_even_when_it_names_a_variable() -> None:
+    throttle = ThrottleStep(ref="throttle_1", window=Duration(value=1, unit="hours"), throttle_key="timestamp")
+    engine = engine_for(throttle, feed())
+    assert fire(engine, data={"timestamp": "a"})[0].status == "passed"
+    assert fire(engine, data={"timestamp": "b"})[0].status == "passed"
+    assert fire(engine, data={"timestamp": "a"})[0].status == "skipped"
+    data_path = engine_for(BatchStep(ref="batch_1", batch_key="data.page"), feed())
+    fire(data_path, data={"page": "x"})
+    assert fire(data_path, data={"page": "x"})[0].status == "batched"

@@ -83,13 +83,11 @@ class StepRunner:
         }  # fmt: skip
 
     def _value(self, text: str, scope: Mapping[str, Any], field: str) -> Any:
-        """A batch/throttle key or field path: Liquid when it has ``{{``, else a path
-        (``page_id`` is ``data.page_id``)."""
+        """A batch or throttle key: Liquid when it has ``{{``, else a path in ``data``
+        (``page_id`` is ``data.page_id``), as Knock resolves it."""
         if "{{" in text or "{%" in text:
             return self.renderer.text(text, scope, field)
-        first = text.split(".", 1)[0].split("[", 1)[0]
-        path = text if first in scope and first not in ("activities", "actors") else f"data.{text}"
-        return lookup(scope, path)
+        return lookup(scope, text if text.startswith("data.") else f"data.{text}")
 
     def _until(self, run: RunState, scope: Mapping[str, Any], at: dt.datetime, path: str | None,
                offset: Duration | None, field: str) -> tuple[dt.datetime | None, str]:  # fmt: skip
@@ -121,21 +119,15 @@ class StepRunner:
                 run.refs[step.ref] = MessageState(message_id=None, delivery_status="skipped")
             return Action(outcome=self._outcome(run, step, "skipped", at, reason=f"condition: {verdict.reason}",
                                                 **extra))  # fmt: skip
+        handlers: dict[type, Callable[[RunState, Any, dt.datetime, Mapping[str, Any]], Action]] = {
+            ChannelStep: lambda run, step, at, _: self._channel(run, step, at), DelayStep: self._delay,
+            BatchStep: self._batch, ThrottleStep: self._throttle, BranchStep: self._branch, FetchStep: self._fetch,
+            UpdateDataStep: self._update_data,
+        }  # fmt: skip
+        handler = handlers.get(type(step))
         try:
-            if isinstance(step, ChannelStep):
-                return self._channel(run, step, at)
-            if isinstance(step, DelayStep):
-                return self._delay(run, step, at, scope)
-            if isinstance(step, BatchStep):
-                return self._batch(run, step, at, scope)
-            if isinstance(step, ThrottleStep):
-                return self._throttle(run, step, at, scope)
-            if isinstance(step, BranchStep):
-                return self._branch(run, step, at, scope)
-            if isinstance(step, FetchStep):
-                return self._fetch(run, step, at, scope)
-            if isinstance(step, UpdateDataStep):
-                return self._update_data(run, step, at, scope)
+            if handler is not None:
+                return handler(run, step, at, scope)
         except TemplateError as error:  # a key or setting template that did not render
             return Action(outcome=self._outcome(run, step, "failed", at, reason=error.reason, **extra))
         reason = f"{step.type} steps are not emulated by the local engine"
