@@ -594,11 +594,17 @@ def test_bad_calls_are_refused() -> None:
         engine.trigger("nope", Trigger(recipient=JH))
     with pytest.raises(TypeError, match="trigger must be a Trigger, not dict"):
         engine.trigger("alerts", {"recipient": JH})  # type: ignore[arg-type]
+    assert engine.runs() == []
     with pytest.raises(ValueError, match="a recipient needs a non-empty string 'id'"):
         Trigger(recipient={"name": "x"})
     with pytest.raises(ValueError, match="a recipient needs a non-empty string 'id'"):
         Trigger(recipient=JH, actor={"id": ""})
-    assert engine.runs() == []
+    with pytest.raises(TypeError, match="audiences must be a collection of audience keys, not a string"):
+        Trigger(recipient=JH, audiences="vips")
+    engine.trigger("alerts", Trigger(recipient=JH, audiences=["vips"]), run_id="r1")
+    with pytest.raises(ValueError, match="run_id 'r1' is already a run's id"):
+        engine.trigger("alerts", Trigger(recipient=JH), run_id="r1")
+    assert [r.id for r in engine.runs()] == ["r1"]
 
 
 def test_runs_are_listed_oldest_first_and_filtered() -> None:

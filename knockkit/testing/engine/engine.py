@@ -69,6 +69,8 @@ class Engine:
             raise KeyError(f"no workflow {workflow!r} (known: {', '.join(sorted(self.workflows)) or 'none'})")
         if not isinstance(trigger, Trigger):
             raise TypeError(f"trigger must be a Trigger, not {type(trigger).__name__}")
+        if run_id is not None and run_id in self._runs:
+            raise ValueError(f"run_id {run_id!r} is already a run's id")
         now = self.clock.now()
         outcomes = self._drain(now)
         self._seq += 1

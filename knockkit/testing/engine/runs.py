@@ -46,6 +46,12 @@ def _mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     return None if value is None else dict(value)
 
 
+def _keys(value: Any) -> frozenset[str]:
+    if isinstance(value, str):
+        raise TypeError("audiences must be a collection of audience keys, not a string")
+    return frozenset(value)
+
+
 @attrs.frozen(kw_only=True)
 class Trigger:
     """One recipient's trigger: who, by whom, with what.
@@ -63,7 +69,7 @@ class Trigger:
     tenant: Mapping[str, Any] | None = attrs.field(default=None, converter=_mapping)
     cancellation_key: str | None = None
     workflow_run_id: str | None = None
-    audiences: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    audiences: frozenset[str] = attrs.field(default=frozenset(), converter=_keys)
     skip_delays: bool = False
 
     def __attrs_post_init__(self) -> None:
