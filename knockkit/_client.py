@@ -14,7 +14,15 @@ if TYPE_CHECKING:
 
 from knockkit._checks import check_header_value
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncClient", "Client", "aclose", "mask_key"]
+__all__ = [
+    "CLIENT_FIELDS",
+    "DEFAULT_BASE_URL",
+    "AsyncClient",
+    "Client",
+    "aclose",
+    "mask_key",
+    "unknown_fields_message",
+]
 
 DEFAULT_BASE_URL = "https://api.knock.app"
 
@@ -54,7 +62,13 @@ def _checked_base_url(url: object) -> str:
         raise ValueError(f"base_url must name a host, got {url!r}")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ValueError("base_url must not carry a query, a fragment or credentials")
-    return url.rstrip("/")
+    url = url.rstrip("/")
+    if url.endswith("/v1"):
+        # Every path knockkit sends starts with /v1/: this would become /v1/v1/... and a 404.
+        raise ValueError(
+            f"base_url must not end in /v1 (knockkit adds /v1/... to every path): use {url[:-3]!r}, not {url!r}"
+        )
+    return url
 
 
 def _check_branch(_: Any, __: Any, branch: object) -> None:
@@ -103,6 +117,9 @@ class _Settings:
 
     def evolve(self, **changes: Any) -> Self:
         """A copy with some fields changed: ``client.evolve(branch=None, max_retries=5)``."""
+        unknown = sorted(set(changes) - set(CLIENT_FIELDS))
+        if unknown:
+            raise TypeError(unknown_fields_message("evolve()", "field", unknown))
         return attrs.evolve(self, **changes)
 
 
@@ -152,4 +169,13 @@ async def aclose() -> None:
         await aio.aclose()
 
 
-CLIENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(Client))
+CLIENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(Client) if a.init)
+
+
+def unknown_fields_message(where: str, kind: str, unknown: list[str]) -> str:
+    """``evolve(): unknown field(s) ['brnach'] (did you mean 'branch'?); known: api_key, ...``."""
+    import difflib
+
+    guesses = [match for name in unknown for match in difflib.get_close_matches(name, CLIENT_FIELDS, n=1)]
+    hint = f" (did you mean {', '.join(map(repr, guesses))}?)" if guesses else ""
+    return f"{where}: unknown {kind}(s) {unknown}{hint}; known: {', '.join(CLIENT_FIELDS)}"

@@ -214,6 +214,7 @@ def api_error(client: Client, method: str, path: str, outcome: Outcome) -> APIEr
         "body": _redact_json(body, client) if parsed else None,
         "method": method,
         "path": path,
+        "attempts": outcome.attempts,
     }
     cls = error_for_status(outcome.status)
     if cls is RateLimitError:
