@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -12,11 +13,13 @@ import attrs
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-from knockkit._checks import check_header_value
+from knockkit._checks import check_header_name, check_header_value
+from knockkit._headers import Headers
 
 __all__ = [
     "CLIENT_FIELDS",
     "DEFAULT_BASE_URL",
+    "NO_HEADERS",
     "AsyncClient",
     "Client",
     "aclose",
@@ -76,6 +79,45 @@ def _check_branch(_: Any, __: Any, branch: object) -> None:
         check_header_value("branch", branch)
 
 
+#: Headers knockkit sets itself, which ``headers=`` may not override: why, and what to use.
+RESERVED_HEADERS: Mapping[str, str] = {
+    "authorization": "it carries api_key; pass api_key= instead",
+    "idempotency-key": "it is per call; pass idempotency_key= to workflows.trigger or knockkit.request",
+    "x-knock-branch": "pass branch= instead",
+    "content-type": "knockkit sends every body as JSON (application/json)",
+    "content-length": "knockkit frames each request itself",
+    "transfer-encoding": "knockkit frames each request itself",
+    "host": "it comes from base_url",
+    "connection": "knockkit's connection pools manage connections",
+    "accept-encoding": "knockkit reads bodies as sent (identity), within max_response_bytes",
+}
+
+NO_HEADERS = Headers()
+
+
+def _to_headers(value: object) -> Headers:
+    """``headers=``: extra headers for every request, each name and value checked."""
+    if value is NO_HEADERS or value is None:
+        return NO_HEADERS
+    if not isinstance(value, Mapping):
+        raise TypeError(f"headers must be a mapping of header names to values, not {type(value).__name__}")
+    seen: set[str] = set()
+    for name, text in value.items():
+        key = check_header_name("headers", name).lower()
+        if key in RESERVED_HEADERS:
+            raise ValueError(f"headers cannot set {name}: {RESERVED_HEADERS[key]}")
+        if key in seen:
+            raise ValueError(f"headers gives {name!r} twice (header names are case-insensitive)")
+        seen.add(key)
+        check_header_value(f"headers[{name!r}]", text, spaces=True)
+    return Headers(value) if value else NO_HEADERS
+
+
+def _mask_headers(headers: Headers) -> str:
+    # Values may be credentials of the caller's own (a gateway key): show only the names.
+    return repr({name: "***" for name in headers})
+
+
 _MAX_SECONDS = 86_400.0
 
 
@@ -113,6 +155,7 @@ class _Settings:
     backoff_factor: float = attrs.field(default=0.5, validator=_check_backoff)
     max_retry_after: float = attrs.field(default=60.0, validator=_check_positive)
     max_response_bytes: int = attrs.field(default=32 * 1024 * 1024, validator=_check_byte_count)
+    headers: Headers = attrs.field(default=NO_HEADERS, converter=_to_headers, repr=_mask_headers)
     transport: Any = attrs.field(default=None, eq=False, repr=False)
 
     def evolve(self, **changes: Any) -> Self:
@@ -144,6 +187,9 @@ class Client(_Settings):
         max_retry_after: the longest ``Retry-After`` honoured, in seconds.
         max_response_bytes: the largest response body read (32 MiB); a larger one raises
             ``APIResponseValidationError`` without being read.
+        headers: extra headers sent with every request (``{"X-App-Name": "billing"}``),
+            checked like the others; ``Authorization``, ``Idempotency-Key``,
+            ``X-Knock-Branch``, ``Content-Type`` and the framing headers are knockkit's own.
         transport: a ``urllib3.PoolManager`` (or ``ProxyManager``) to send through; ``None``
             uses knockkit's shared, fork-safe pool manager.
     """

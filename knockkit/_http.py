@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import functools
 import json as _json
 import math
 import platform
@@ -20,7 +21,8 @@ from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 from knockkit._checks import check_header_value, check_id
-from knockkit._client import AsyncClient, Client
+from knockkit._client import NO_HEADERS, AsyncClient, Client
+from knockkit._headers import Headers
 from knockkit._transport import policy
 from knockkit._transport.sync import execute
 from knockkit._version import __version__
@@ -32,6 +34,20 @@ T = TypeVar("T")
 USER_AGENT = f"knockkit/{__version__} python/{platform.python_version()}"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 MAX_PAGE_SIZE = 50
+
+
+#: What every request carries (the transport adds Authorization, so that no frame an error
+#: is raised from holds the key).
+_OWN_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "identity"}
+
+
+@functools.lru_cache(maxsize=64)
+def _with_defaults(extra: Headers) -> dict[str, str]:
+    """knockkit's own headers with a client's ``headers=`` (which may replace User-Agent or
+    Accept, in any case); computed once per distinct value."""
+    headers = {name: value for name, value in _OWN_HEADERS.items() if name not in extra}
+    headers.update(extra.items())
+    return headers
 
 
 # --- encoding ------------------------------------------------------------------------
@@ -253,9 +269,7 @@ def request(
         encoded = encode_query(query)
         if encoded:
             url += "?" + encoded
-    # The Authorization header is added by the transport, so that no frame an error is
-    # raised from holds the key.
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "identity"}
+    headers = _OWN_HEADERS.copy() if client.headers is NO_HEADERS else _with_defaults(client.headers).copy()
     if client.branch:
         headers["X-Knock-Branch"] = client.branch
     body = None

@@ -69,7 +69,7 @@ def test_a_typo_in_evolve_lists_the_valid_fields(cls: type[knockkit.Client]) -> 
         client.evolve(brnach="feature-x")
     message = str(info.value)
     assert message.startswith("evolve(): unknown field(s) ['brnach'] (did you mean 'branch'?); known: api_key, ")
-    assert "max_retries" in message
+    assert "max_retries" in message and "headers" in message
 
 
 @pytest.mark.parametrize(
