@@ -13,6 +13,7 @@ functional resource modules::
 from __future__ import annotations
 
 import importlib
+import os as _os
 from typing import TYPE_CHECKING, Any
 
 from knockkit import errors
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
         workflow_recipient_runs,
         workflows,
     )
+    from knockkit._transport.observe import RequestEvent
     from knockkit.models import Page
     from knockkit.tokens import Grant, object_grant, sign_user_token, tenant_grant, user_grant
 
@@ -85,12 +87,19 @@ _LAZY_MODULES = frozenset(
 )
 _LAZY_NAMES = {
     "Page": "knockkit.models",
+    "RequestEvent": "knockkit._transport.observe",
     "Grant": "knockkit.tokens",
     "object_grant": "knockkit.tokens",
     "sign_user_token": "knockkit.tokens",
     "tenant_grant": "knockkit.tokens",
     "user_grant": "knockkit.tokens",
 }
+
+
+if _os.environ.get("KNOCK_LOG"):  # the official SDKs' switch: KNOCK_LOG=info|debug logs to stderr
+    from knockkit._transport.observe import log_to_stderr
+
+    log_to_stderr(_os.environ["KNOCK_LOG"])
 
 
 def __getattr__(name: str) -> Any:
@@ -125,6 +134,7 @@ __all__ = [
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestEvent",
     "ServerError",
     "UnprocessableEntityError",
     "WebhookVerificationError",

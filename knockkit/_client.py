@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -12,6 +12,8 @@ import attrs
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+    from knockkit._transport.observe import RequestEvent
 
 from knockkit._checks import check_header_name, check_header_value
 from knockkit._headers import Headers
@@ -118,6 +120,26 @@ def _mask_headers(headers: Headers) -> str:
     return repr({name: "***" for name in headers})
 
 
+Hook = Callable[["RequestEvent"], object]
+
+
+def _check_hook(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not callable(value):
+        raise TypeError(
+            f"{attribute.name} must be a function taking a knockkit.RequestEvent, not {type(value).__name__}"
+        )
+
+
+def _check_hooks(_: Any, __: Any, value: object) -> None:
+    if value is None:
+        return
+    methods = [getattr(value, name, None) for name in ("on_request", "on_response")]
+    if all(method is None for method in methods) or not all(m is None or callable(m) for m in methods):
+        raise TypeError(
+            f"hooks must be an object with an on_request and/or on_response method, not {type(value).__name__}"
+        )
+
+
 _MAX_SECONDS = 86_400.0
 
 
@@ -156,6 +178,10 @@ class _Settings:
     max_retry_after: float = attrs.field(default=60.0, validator=_check_positive)
     max_response_bytes: int = attrs.field(default=32 * 1024 * 1024, validator=_check_byte_count)
     headers: Headers = attrs.field(default=NO_HEADERS, converter=_to_headers, repr=_mask_headers)
+    # Hooks, like the transport, are not part of what makes two clients equal.
+    on_request: Hook | None = attrs.field(default=None, validator=_check_hook, eq=False, repr=False)
+    on_response: Hook | None = attrs.field(default=None, validator=_check_hook, eq=False, repr=False)
+    hooks: Any = attrs.field(default=None, validator=_check_hooks, eq=False, repr=False)
     transport: Any = attrs.field(default=None, eq=False, repr=False)
 
     def evolve(self, **changes: Any) -> Self:
@@ -190,6 +216,11 @@ class Client(_Settings):
         headers: extra headers sent with every request (``{"X-App-Name": "billing"}``),
             checked like the others; ``Authorization``, ``Idempotency-Key``,
             ``X-Knock-Branch``, ``Content-Type`` and the framing headers are knockkit's own.
+        on_request: called with a ``knockkit.RequestEvent`` before each attempt.
+        on_response: called with a ``knockkit.RequestEvent`` after each attempt (a status,
+            or the reason there was none). A hook that raises is logged, never breaks the call.
+        hooks: one object with ``on_request`` and/or ``on_response`` methods (an
+            instrumentation), called after the two functions above.
         transport: a ``urllib3.PoolManager`` (or ``ProxyManager``) to send through; ``None``
             uses knockkit's shared, fork-safe pool manager.
     """

@@ -281,13 +281,14 @@ def request(
     if retry_safe is None:
         retry_safe = method != "POST" or idempotency_key is not None
     if isinstance(client, AsyncClient):
-        return _arequest(client, method, path, url, body, headers, retry_safe, into)
-    return finish(client, method, path, execute(client, method, path, url, body, headers, retry_safe), into)
+        return _arequest(client, method, template, path, url, body, headers, retry_safe, into)
+    return finish(client, method, path, execute(client, method, template, path, url, body, headers, retry_safe), into)
 
 
 async def _arequest(
     client: AsyncClient,
     method: str,
+    template: str,
     path: str,
     url: str,
     body: bytes | None,
@@ -297,7 +298,8 @@ async def _arequest(
 ) -> Any:
     from knockkit._transport import aio
 
-    return finish(client, method, path, await aio.execute(client, method, path, url, body, headers, safe), into)
+    outcome = await aio.execute(client, method, template, path, url, body, headers, safe)
+    return finish(client, method, path, outcome, into)
 
 
 def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy.Outcome, into: Any) -> Any:

@@ -8,7 +8,6 @@ sees. Nothing here does I/O, so the same rules serve every transport.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
 import re
@@ -41,11 +40,8 @@ __all__ = [
     "parse_json",
     "parse_retry_after",
     "redact",
-    "log_outcome",
     "retry_delay",
 ]
-
-logger = logging.getLogger("knockkit")
 
 # Statuses worth another attempt: timeouts, lock conflicts, rate limits, server errors.
 RETRY_STATUSES = frozenset({408, 409, 429, *range(500, 600)})
@@ -65,7 +61,18 @@ class Outcome:
     Content-Encoding knockkit did not ask for (the body is then left unread).
     """
 
-    __slots__ = ("attempts", "body", "detail", "encoding", "failure", "headers", "overflow", "reason", "status")
+    __slots__ = (
+        "attempts",
+        "body",
+        "detail",
+        "elapsed",
+        "encoding",
+        "failure",
+        "headers",
+        "overflow",
+        "reason",
+        "status",
+    )
 
     def __init__(
         self,
@@ -88,6 +95,7 @@ class Outcome:
         self.overflow = overflow
         self.encoding = encoding
         self.attempts = 1
+        self.elapsed = 0.0  # seconds, from the first attempt to the last
 
 
 # --- retries ------------------------------------------------------------------------------
@@ -289,21 +297,3 @@ def connection_error(client: Client, method: str, path: str, outcome: Outcome) -
         attempts=attempts,
     )
 
-
-def log_outcome(client: Client, method: str, path: str, outcome: Outcome, elapsed: float) -> None:
-    """One DEBUG line per logical request (never headers or bodies; the request id redacted)."""
-    if not logger.isEnabledFor(logging.DEBUG):
-        return
-    if outcome.failure is not None:
-        logger.debug("%s %s -> no response (%s) after %d attempt(s)", method, path, outcome.detail, outcome.attempts)
-        return
-    request_id = outcome.headers.get("x-request-id")
-    logger.debug(
-        "%s %s -> %s in %.1f ms, %d attempt(s), request id %s",
-        method,
-        path,
-        outcome.status,
-        elapsed * 1000,
-        outcome.attempts,
-        redact(request_id, client) if request_id else None,
-    )

@@ -26,7 +26,7 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionErro
 from urllib3.util.retry import Retry
 
 from knockkit._client import Client
-from knockkit._transport import policy
+from knockkit._transport import observe, policy
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
 __all__ = ["execute", "send", "shared_pool"]
@@ -145,21 +145,35 @@ def _timeout(connect: float, total: float) -> urllib3.Timeout:
 
 
 def execute(
-    client: Client, method: str, path: str, url: str, body: bytes | None, headers: dict[str, str], safe: bool
+    client: Client,
+    method: str,
+    template: str,
+    path: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    safe: bool,
 ) -> Outcome:
     """Attempts until one is final; the policy decides what to keep and whether to go on."""
     started = time.perf_counter()
+    watching = observe.watch(client, method, template, path)
     attempt = 1
     while True:
+        if watching is not None:
+            watching.request(attempt)
         budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
         outcome = send(client, method, url, body, headers, budget)
         delay = policy.retry_delay(client, outcome, attempt, safe)
+        if watching is not None:
+            watching.response(outcome, retrying=delay is not None)
         if delay is None:
             break
+        observe.log_retry(method, path, outcome, attempt, delay)
         time.sleep(delay)
         attempt += 1
     outcome.attempts = attempt
-    policy.log_outcome(client, method, path, outcome, time.perf_counter() - started)
+    outcome.elapsed = time.perf_counter() - started
+    observe.log_outcome(client, method, path, outcome)
     return outcome
 
 
