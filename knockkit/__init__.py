@@ -58,6 +58,9 @@ if TYPE_CHECKING:
         workflow_recipient_runs,
         workflows,
     )
+    from knockkit._http import segment
+    from knockkit._raw import request
+    from knockkit._response import Response, with_response
     from knockkit._transport.observe import RequestEvent
     from knockkit.models import Page
     from knockkit.tokens import Grant, object_grant, sign_user_token, tenant_grant, user_grant
@@ -88,6 +91,10 @@ _LAZY_MODULES = frozenset(
 _LAZY_NAMES = {
     "Page": "knockkit.models",
     "RequestEvent": "knockkit._transport.observe",
+    "Response": "knockkit._response",
+    "request": "knockkit._raw",
+    "segment": "knockkit._http",
+    "with_response": "knockkit._response",
     "Grant": "knockkit.tokens",
     "object_grant": "knockkit.tokens",
     "sign_user_token": "knockkit.tokens",
@@ -135,6 +142,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestEvent",
+    "Response",
     "ServerError",
     "UnprocessableEntityError",
     "WebhookVerificationError",
@@ -156,13 +164,16 @@ __all__ = [
     "objects",
     "paginate",
     "providers",
+    "request",
     "schedules",
+    "segment",
     "sign_user_token",
     "tenant_grant",
     "tenants",
     "user_grant",
     "users",
     "webhooks",
+    "with_response",
     "workflow_recipient_runs",
     "workflows",
 ]

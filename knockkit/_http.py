@@ -17,6 +17,7 @@ import math
 import platform
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
@@ -27,7 +28,16 @@ from knockkit._transport import policy
 from knockkit._transport.sync import execute
 from knockkit._version import __version__
 
-__all__ = ["encode_body", "encode_json", "encode_query", "new_idempotency_key", "request", "segment"]
+__all__ = [
+    "CAPTURED",
+    "AnyJson",
+    "encode_body",
+    "encode_json",
+    "encode_query",
+    "new_idempotency_key",
+    "request",
+    "segment",
+]
 
 T = TypeVar("T")
 
@@ -302,8 +312,20 @@ async def _arequest(
     return finish(client, method, path, outcome, into)
 
 
+#: Set by ``knockkit.with_response`` for the calls it makes: the final outcome of every request
+#: is appended to the list. Read once per request; unset (``None``), it costs nothing more.
+CAPTURED: ContextVar[list[policy.Outcome] | None] = ContextVar("knockkit_captured", default=None)
+
+
+class AnyJson:
+    """``into=AnyJson``: the decoded JSON, whatever its shape (``None`` for an empty body)."""
+
+
 def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy.Outcome, into: Any) -> Any:
     """The caller's result of a final outcome, or the error it comes to."""
+    captured = CAPTURED.get()
+    if captured is not None:
+        captured.append(outcome)
     if outcome.failure is not None:
         raise policy.connection_error(client, method, path, outcome)
     if not 200 <= outcome.status < 300:
@@ -311,7 +333,7 @@ def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy
     refused = policy.oversized(client, method, path, outcome)
     if refused is not None:
         raise refused
-    if into is None:
+    if into is None or (into is AnyJson and not outcome.body):
         return None
     return decode(outcome, into, client=client, method=method, path=path)
 
@@ -327,6 +349,8 @@ def decode(outcome: policy.Outcome, into: Any, *, client: Client | AsyncClient, 
     is_json, parsed = policy.parse_json(outcome.body)
     if not is_json:
         raise policy.invalid_response(client, method, path, outcome, "the response is not JSON")
+    if into is AnyJson:
+        return parsed
     if into is dict:
         if not isinstance(parsed, dict):
             raise policy.invalid_response(client, method, path, outcome, "expected a JSON object", parsed)
