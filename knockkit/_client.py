@@ -22,6 +22,7 @@ __all__ = [
     "CLIENT_FIELDS",
     "DEFAULT_BASE_URL",
     "NO_HEADERS",
+    "UNRESOLVED",
     "AsyncClient",
     "Client",
     "aclose",
@@ -140,6 +141,14 @@ def _check_hooks(_: Any, __: Any, value: object) -> None:
         )
 
 
+def _check_bool(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be True or False, not {value!r}")
+
+
+#: A client's ``_proxy`` until its first request reads the environment (_transport.proxies).
+UNRESOLVED: Any = object()
+
 _MAX_SECONDS = 86_400.0
 
 
@@ -182,7 +191,10 @@ class _Settings:
     on_request: Hook | None = attrs.field(default=None, validator=_check_hook, eq=False, repr=False)
     on_response: Hook | None = attrs.field(default=None, validator=_check_hook, eq=False, repr=False)
     hooks: Any = attrs.field(default=None, validator=_check_hooks, eq=False, repr=False)
+    trust_env: bool = attrs.field(default=True, validator=_check_bool)
     transport: Any = attrs.field(default=None, eq=False, repr=False)
+    # Derived from the environment on the first request; never shown (it may hold credentials).
+    _proxy: Any = attrs.field(init=False, default=UNRESOLVED, eq=False, repr=False)
 
     def evolve(self, **changes: Any) -> Self:
         """A copy with some fields changed: ``client.evolve(branch=None, max_retries=5)``."""
@@ -221,8 +233,12 @@ class Client(_Settings):
             or the reason there was none). A hook that raises is logged, never breaks the call.
         hooks: one object with ``on_request`` and/or ``on_response`` methods (an
             instrumentation), called after the two functions above.
-        transport: a ``urllib3.PoolManager`` (or ``ProxyManager``) to send through; ``None``
-            uses knockkit's shared, fork-safe pool manager.
+        trust_env: send through the proxy that ``HTTPS_PROXY`` / ``HTTP_PROXY`` /
+            ``ALL_PROXY`` name for ``base_url`` (unless ``NO_PROXY`` exempts it), as
+            requests and httpx do; read on the client's first request. ``False`` ignores them.
+        transport: a ``urllib3.PoolManager`` (or ``ProxyManager``) to send through, used as
+            it is (no proxy from the environment); ``None`` uses knockkit's shared,
+            fork-safe pool manager.
     """
 
 

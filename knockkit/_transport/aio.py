@@ -16,6 +16,7 @@ import functools
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 try:
     import aiohttp
@@ -25,7 +26,7 @@ except ImportError:  # pragma: no cover - depends on the installation
     ) from None
 
 from knockkit._client import AsyncClient
-from knockkit._transport import observe, policy
+from knockkit._transport import observe, policy, proxies
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
 __all__ = ["aclose", "execute", "send"]
@@ -70,6 +71,29 @@ async def aclose() -> None:
     entry = _sessions.pop(asyncio.get_running_loop(), None)
     if entry is not None:
         await entry[1].aclose()  # type: ignore[attr-defined]
+
+
+_DIRECT: dict[str, Any] = {}
+
+
+def _through(proxy: proxies.Proxy | None, url: str) -> dict[str, Any]:
+    """aiohttp's arguments for a proxy. Its URL carries no credentials, so that no error shows
+    them; for a tunnel (https) they go to the proxy with the CONNECT."""
+    if proxy is None:
+        return _DIRECT
+    auth = proxy.authorization()
+    if auth is None or not url.startswith("https:"):
+        return {"proxy": proxy.url}
+    return {"proxy": proxy.url, "proxy_headers": {"Proxy-Authorization": auth}}
+
+
+def _proxy_auth(proxy: proxies.Proxy | None, url: str) -> dict[str, str]:
+    """For plain HTTP through a proxy, the credentials go with the request itself (aiohttp
+    sends ``proxy_headers`` only with a CONNECT, and deprecates its ``proxy_auth``)."""
+    if proxy is None or url.startswith("https:"):
+        return _DIRECT
+    auth = proxy.authorization()
+    return _DIRECT if auth is None else {"Proxy-Authorization": auth}
 
 
 @functools.lru_cache(maxsize=64)
@@ -123,6 +147,7 @@ async def send(
 ) -> Outcome:
     """Send one attempt; never raises for what the network or the server did (cancellation
     propagates, and closes the connection rather than return it half-read to the pool)."""
+    proxy = None if client.transport else proxies.route(client)
     session = client.transport or await _session()
     response = None
     try:
@@ -130,9 +155,10 @@ async def send(
             method,
             url,
             data=body,
-            headers={"Authorization": "Bearer " + client.api_key, **headers},
+            headers={"Authorization": "Bearer " + client.api_key, **headers, **_proxy_auth(proxy, url)},
             timeout=_timeout(client.connect_timeout, client.timeout),
             allow_redirects=False,
+            **_through(proxy, url),
         )
         return await _read(response, budget(response.status))
     except aiohttp.ConnectionTimeoutError as exc:

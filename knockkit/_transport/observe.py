@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from knockkit._transport.policy import redact
+from knockkit._transport.proxies import via
 
 if TYPE_CHECKING:
     from knockkit._client import _Settings as Client
@@ -94,7 +95,8 @@ class Watch:
         """Before an attempt is sent."""
         event = self._event = attrs.evolve(self._event, attempt=attempt)
         if self._debug:
-            logger.debug("%s %s: attempt %d to %s", event.method, event.path, attempt, event.base_url)
+            where = event.base_url + via(self._client)
+            logger.debug("%s %s: attempt %d to %s", event.method, event.path, attempt, where)
         for hook in self._before:
             _call(hook, "on_request", event)
         self._started = time.perf_counter()

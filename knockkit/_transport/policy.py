@@ -15,6 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from knockkit._transport.proxies import via
 from knockkit.errors import (
     APIConnectionError,
     APIError,
@@ -265,9 +266,13 @@ def oversized(client: Client, method: str, path: str, outcome: Outcome) -> APIRe
     )
 
 
+_TUNNEL_FAILED = re.compile(r"Tunnel connection failed: [0-9]{3}[ A-Za-z-]{0,60}")
+
+
 def describe(exc: BaseException) -> str:
     """An error that kept a request from its answer, as a person reads it: its type, and the
-    operating system's reason when there is one (``NewConnectionError (Connection refused)``)."""
+    operating system's reason when there is one (``NewConnectionError (Connection refused)``),
+    or a proxy's refusal (``ProxyError (407 Proxy Authentication Required)``)."""
     seen: BaseException | None = exc
     for _ in range(5):  # the reason is a few wrappers down: urllib3 and aiohttp wrap OSErrors
         if seen is None:
@@ -276,22 +281,41 @@ def describe(exc: BaseException) -> str:
             # asyncio words a refused connection "Connect call failed (...)": use the errno's text.
             reason = os.strerror(seen.errno) if isinstance(seen.errno, int) and seen.errno > 0 else seen.strerror
             return f"{type(exc).__name__} ({reason})"
-        seen = getattr(seen, "os_error", None) or seen.__cause__ or seen.__context__
+        refusal = _proxy_refusal(seen)
+        if refusal:
+            return f"{type(exc).__name__} ({refusal})"
+        seen = getattr(seen, "os_error", None) or getattr(seen, "original_error", None) or seen.__cause__ or (
+            seen.__context__
+        )
     return type(exc).__name__
+
+
+def _proxy_refusal(exc: BaseException) -> str | None:
+    """A proxy's answer to a CONNECT: http.client's "Tunnel connection failed: 407 ..." (urllib3)
+    or aiohttp's ClientHttpProxyError (status and reason only: its text holds the URL)."""
+    status, message = getattr(exc, "status", None), getattr(exc, "message", None)
+    if type(exc).__name__ == "ClientHttpProxyError" and isinstance(status, int) and isinstance(message, str):
+        return f"{status} {message}"[:80]
+    if isinstance(exc, OSError) and exc.args and isinstance(exc.args[0], str):
+        found = _TUNNEL_FAILED.search(exc.args[0])
+        if found:
+            return found.group(0).removeprefix("Tunnel connection failed: ").strip()
+    return None
 
 
 def connection_error(client: Client, method: str, path: str, outcome: Outcome) -> APIConnectionError:
     attempts = outcome.attempts
     if outcome.failure is not None and outcome.failure.endswith("timeout"):
         return APITimeoutError(
-            f"{method} {path} timed out after {attempts} attempt(s) against {client.base_url} "
+            f"{method} {path} timed out after {attempts} attempt(s) against {client.base_url}{via(client)} "
             f"(timeout={client.timeout} s per attempt)",
             method=method,
             path=path,
             attempts=attempts,
         )
     return APIConnectionError(
-        f"{method} {path} failed to reach {client.base_url} after {attempts} attempt(s): {outcome.detail}",
+        f"{method} {path} failed to reach {client.base_url}{via(client)} after {attempts} attempt(s): "
+        f"{outcome.detail}",
         method=method,
         path=path,
         attempts=attempts,

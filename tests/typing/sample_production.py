@@ -29,7 +29,7 @@ def sync_code(client: Client) -> None:
     assert_type(users.list(client, order="desc"), Page[User])
     hooked = client.evolve(on_response=count, headers={"X-App-Name": "billing"})
     assert_type(hooked, Client)
-    assert_type(Client(api_key="sk_test_x", headers={"X-App-Name": "b"}), Client)
+    assert_type(Client(api_key="sk_test_x", headers={"X-App-Name": "b"}, trust_env=False), Client)
 
 
 async def async_code(aclient: AsyncClient) -> None:
