@@ -122,7 +122,12 @@ async def execute(
         if watching is not None:
             watching.request(attempt)
         budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
-        outcome = await send(client, method, url, body, headers, budget)
+        try:
+            outcome = await send(client, method, url, body, headers, budget)
+        except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
+            if watching is not None:
+                watching.response(policy.Outcome(failure="interrupted", detail=type(exc).__name__), retrying=False)
+            raise
         delay = policy.retry_delay(client, outcome, attempt, safe)
         if watching is not None:
             watching.response(outcome, retrying=delay is not None)

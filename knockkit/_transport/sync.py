@@ -188,7 +188,12 @@ def execute(
         if watching is not None:
             watching.request(attempt)
         budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
-        outcome = send(client, method, url, body, headers, budget)
+        try:
+            outcome = send(client, method, url, body, headers, budget)
+        except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
+            if watching is not None:
+                watching.response(policy.Outcome(failure="interrupted", detail=type(exc).__name__), retrying=False)
+            raise
         delay = policy.retry_delay(client, outcome, attempt, safe)
         if watching is not None:
             watching.response(outcome, retrying=delay is not None)
