@@ -225,7 +225,8 @@ def send(
     frame left on an error's traceback holds the key. ``budget(status)`` is how many body
     bytes to keep.
     """
-    pool = client.transport or _pool(client)
+    # (A client that found no proxy goes straight to the shared pool.)
+    pool = client.transport or (shared_pool() if client._proxy is None else _pool(client))
     _attempt.deadline = time.monotonic() + client.timeout
     try:
         response = pool.urlopen(
