@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from knockkit._transport.policy import redact
+from knockkit._transport.policy import Outcome, redact
 from knockkit._transport.proxies import via
 
 if TYPE_CHECKING:
     from knockkit._client import _Settings as Client
-    from knockkit._transport.policy import Outcome
 
-__all__ = ["RequestEvent", "Watch", "log_outcome", "log_retry", "log_to_stderr", "logger", "watch"]
+__all__ = ["RequestEvent", "Watch", "final", "log_outcome", "log_retry", "log_to_stderr", "logger", "watch"]
 
 logger = logging.getLogger("knockkit")
 
@@ -115,6 +114,10 @@ class Watch:
         for hook in self._after:
             _call(hook, "on_response", event)
 
+    def interrupted(self, exc: BaseException) -> None:
+        """An attempt ended by an exception (cancelled, say): on_response hears of it too."""
+        self.response(Outcome(failure="interrupted", detail=type(exc).__name__), retrying=False)
+
 
 def watch(client: Client, method: str, template: str, path: str) -> Watch | None:
     """A :class:`Watch` for a request, or ``None`` when no hook and no DEBUG line wants one."""
@@ -146,6 +149,14 @@ def log_retry(method: str, path: str, outcome: Outcome, attempt: int, delay: flo
     if logger.isEnabledFor(logging.INFO):
         what = outcome.status if outcome.failure is None else f"no response ({outcome.detail})"
         logger.info("%s %s -> %s; retry %d in %.2f s", method, path, what, attempt, delay)
+
+
+def final(client: Client, method: str, path: str, outcome: Outcome, attempts: int, started: float) -> Outcome:
+    """The last attempt's outcome, with the request's attempts and time; logged at INFO."""
+    outcome.attempts = attempts
+    outcome.elapsed = time.perf_counter() - started
+    log_outcome(client, method, path, outcome)
+    return outcome
 
 
 def log_outcome(client: Client, method: str, path: str, outcome: Outcome) -> None:

@@ -192,7 +192,7 @@ def execute(
             outcome = send(client, method, url, body, headers, budget)
         except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
             if watching is not None:
-                watching.response(policy.Outcome(failure="interrupted", detail=type(exc).__name__), retrying=False)
+                watching.interrupted(exc)
             raise
         delay = policy.retry_delay(client, outcome, attempt, safe)
         if watching is not None:
@@ -202,10 +202,7 @@ def execute(
         observe.log_retry(method, path, outcome, attempt, delay)
         time.sleep(delay)
         attempt += 1
-    outcome.attempts = attempt
-    outcome.elapsed = time.perf_counter() - started
-    observe.log_outcome(client, method, path, outcome)
-    return outcome
+    return observe.final(client, method, path, outcome, attempt, started)
 
 
 # --- one attempt --------------------------------------------------------------------------
