@@ -17,9 +17,13 @@ from typing import Any
 
 import attrs
 
+from knockkit._http import segment
+
 __all__ = ["Grant", "TokenGrant", "object_grant", "sign_user_token", "tenant_grant", "user_grant"]
 
 # Grant entities are named by their URL on Knock's API host, whatever base_url a client uses.
+# Their ids obey the rules of path ids and are encoded as the executor encodes a path
+# (knockkit._http.segment decides both), so an entity names the resource Knock reads.
 _ENTITY_ORIGIN = "https://api.knock.app"
 
 
@@ -54,26 +58,20 @@ def _grant(entity: str, grants: Iterable[Grant | str]) -> TokenGrant:
     return TokenGrant(entity, tuple(checked))
 
 
-def _check_id(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{name} must be a non-empty string")
-    return value
-
-
 def user_grant(user_id: str, grants: Iterable[Grant | str]) -> TokenGrant:
     """Grants on a user: ``user_grant("jhammond", [Grant.USER_FEED_READ])``."""
-    return _grant(f"{_ENTITY_ORIGIN}/v1/users/{_check_id('user_id', user_id)}", grants)
+    return _grant(f"{_ENTITY_ORIGIN}/v1/users/{segment('user_id', user_id)}", grants)
 
 
 def tenant_grant(tenant_id: str, grants: Iterable[Grant | str]) -> TokenGrant:
     """Grants on a tenant: ``tenant_grant("jurassic-park", [Grant.SLACK_CHANNELS_READ])``."""
-    return _grant(f"{_ENTITY_ORIGIN}/v1/objects/$tenants/{_check_id('tenant_id', tenant_id)}", grants)
+    return _grant(f"{_ENTITY_ORIGIN}/v1/objects/$tenants/{segment('tenant_id', tenant_id)}", grants)
 
 
 def object_grant(collection: str, object_id: str, grants: Iterable[Grant | str]) -> TokenGrant:
     """Grants on an object: ``object_grant("projects", "p1", [Grant.CHANNEL_DATA_WRITE])``."""
-    collection = _check_id("collection", collection)
-    return _grant(f"{_ENTITY_ORIGIN}/v1/objects/{collection}/{_check_id('object_id', object_id)}", grants)
+    path = f"{segment('collection', collection)}/{segment('object_id', object_id)}"
+    return _grant(f"{_ENTITY_ORIGIN}/v1/objects/{path}", grants)
 
 
 def _grants_claim(grants: Iterable[TokenGrant]) -> dict[str, dict[str, list[Any]]]:
@@ -135,7 +133,7 @@ def sign_user_token(
     ``grants`` when given, and a random ``jti`` when ``jti=True``. ``signing_key`` is PEM
     or base64 of PEM; without it, ``KNOCK_SIGNING_KEY`` is read.
     """
-    _check_id("user_id", user_id)
+    segment("user_id", user_id)  # the subject obeys the rules of a user id in a path
     if isinstance(expires_in_seconds, bool) or not isinstance(expires_in_seconds, int) or expires_in_seconds <= 0:
         raise ValueError(f"expires_in_seconds must be a positive whole number, got {expires_in_seconds!r}")
     key = _rsa_key(_pem(signing_key))

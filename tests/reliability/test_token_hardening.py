@@ -1,0 +1,227 @@
+"""User tokens under hostile input: grant ids, keys that are not RSA private keys, odd lifetimes.
+
+Grant ids obey the rules of path ids and are encoded as the executor encodes a path (one
+function, ``knockkit._http.segment``, decides both). Every refused signing key gets a clear
+error that names ``signing_key`` and shows no part of the key: not in the message, args or
+repr, not in a chained error, and not in a local of any knockkit frame on the traceback.
+Tokens that are signed are checked with python-jose and the public key.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
+from jose import jwt
+
+import knockkit
+from knockkit import Grant, object_grant, objects, sign_user_token, tenant_grant, user_grant
+from knockkit._http import segment
+from tests.reliability._server import FaultServer, Request, Respond, knock_error
+from tests.reliability.conftest import make_client
+
+THIRTY_DAYS = 30 * 24 * 3600
+
+# --- keys, made fresh for this module -------------------------------------------------------
+
+_NO_PASSWORD = serialization.NoEncryption()
+_PKCS8 = serialization.PrivateFormat.PKCS8
+_TRADITIONAL = serialization.PrivateFormat.TraditionalOpenSSL
+
+RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+PKCS8 = RSA_KEY.private_bytes(serialization.Encoding.PEM, _PKCS8, _NO_PASSWORD).decode()
+PKCS1 = RSA_KEY.private_bytes(serialization.Encoding.PEM, _TRADITIONAL, _NO_PASSWORD).decode()
+PUBLIC = (
+    RSA_KEY.public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
+RSA_PUBLIC_PKCS1 = (
+    RSA_KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1).decode()
+)
+ENCRYPTED = RSA_KEY.private_bytes(
+    serialization.Encoding.PEM, _PKCS8, serialization.BestAvailableEncryption(b"correct horse")
+).decode()
+
+EC_KEY = ec.generate_private_key(ec.SECP256R1())
+EC_PKCS8 = EC_KEY.private_bytes(serialization.Encoding.PEM, _PKCS8, _NO_PASSWORD).decode()
+EC_SEC1 = EC_KEY.private_bytes(serialization.Encoding.PEM, _TRADITIONAL, _NO_PASSWORD).decode()
+ED25519 = (
+    ed25519.Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, _PKCS8, _NO_PASSWORD).decode()
+)
+
+
+def _self_signed_certificate() -> str:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "knockkit test")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(RSA_KEY.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(RSA_KEY, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+CERTIFICATE = _self_signed_certificate()
+
+
+def b64(pem: str) -> str:
+    return base64.b64encode(pem.encode()).decode()
+
+
+def verify(token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(token, PUBLIC, algorithms=["RS256"])
+    return claims
+
+
+# --- what must never show -------------------------------------------------------------------
+
+
+def fragments(pem: str) -> list[str]:
+    """Every line of key material in ``pem``, and slices of its base64 form."""
+    body = [line for line in pem.strip().splitlines()[1:-1] if len(line) >= 16]
+    encoded = b64(pem)
+    return [*body, encoded[40:100], encoded[-100:-40]]
+
+
+def _frames(tb: types.TracebackType | None) -> Iterator[types.FrameType]:
+    while tb is not None:
+        yield tb.tb_frame
+        tb = tb.tb_next
+
+
+def readable_texts(exc: BaseException) -> list[str]:
+    """What a person could read about ``exc``: its text, its chain, and the locals of the
+    frames it passed through (as ``pytest -l`` or ``capture_locals=True`` print them).
+    This test's own frames are left out: they hold the key because they pass it in."""
+    texts: list[str] = []
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        texts += [str(current), repr(current), repr(current.args)]
+        for frame in _frames(current.__traceback__):
+            if Path(frame.f_code.co_filename).resolve() != Path(__file__).resolve():
+                texts += [f"{name}={value!r}" for name, value in frame.f_locals.items()]
+        pending += [current.__cause__, current.__context__]
+    return texts
+
+
+def assert_nothing_shows(exc: BaseException, pem: str) -> None:
+    assert exc.__cause__ is None
+    assert exc.__context__ is None
+    texts = readable_texts(exc)
+    leaked = [fragment[:12] for fragment in fragments(pem) if any(fragment in text for text in texts)]
+    assert leaked == []
+
+
+@pytest.fixture(autouse=True)
+def no_environment_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KNOCK_SIGNING_KEY", raising=False)
+
+
+# --- item 5: grant ids ----------------------------------------------------------------------
+
+GrantMaker = Callable[[str], knockkit.tokens.TokenGrant]
+GRANT_MAKERS: dict[str, GrantMaker] = {
+    "user_id": lambda value: user_grant(value, [Grant.USER_FEED_READ]),
+    "tenant_id": lambda value: tenant_grant(value, [Grant.SLACK_CHANNELS_READ]),
+    "collection": lambda value: object_grant(value, "p1", [Grant.CHANNEL_DATA_READ]),
+    "object_id": lambda value: object_grant("projects", value, [Grant.CHANNEL_DATA_READ]),
+}
+BAD_IDS = ["acme/../../../users/admin", "a#b", "..", ".", "", "a/b", "x\ud800", "#"]
+
+
+@pytest.mark.parametrize("name", GRANT_MAKERS)
+@pytest.mark.parametrize("value", BAD_IDS, ids=repr)
+def test_grant_ids_follow_the_path_id_rules(name: str, value: str) -> None:
+    with pytest.raises(ValueError) as expected:
+        segment(name, value)
+    with pytest.raises(ValueError) as info:
+        GRANT_MAKERS[name](value)
+    assert str(info.value) == str(expected.value)  # the very rule, and message, of path ids
+
+
+@pytest.mark.parametrize("name", GRANT_MAKERS)
+def test_grant_ids_that_are_not_strings_are_type_errors(name: str) -> None:
+    with pytest.raises(TypeError, match=f"^{name} must be a string, not int$"):
+        GRANT_MAKERS[name](5)  # type: ignore[arg-type]
+
+
+def test_grant_user_ids_have_the_user_id_length_limit() -> None:
+    assert user_grant("u" * 256, [Grant.USER_FEED_READ]).entity.endswith("/" + "u" * 256)
+    with pytest.raises(ValueError, match="user_id is 257 characters long; Knock allows at most 256"):
+        user_grant("u" * 257, [Grant.USER_FEED_READ])
+
+
+def test_token_subject_follows_the_user_id_rules() -> None:
+    for value in ["acme/../admin", "a#b", "..", "u" * 257]:
+        with pytest.raises(ValueError, match="user_id"):
+            sign_user_token(value, signing_key=PKCS8)
+    with pytest.raises(TypeError, match="user_id must be a string, not int"):
+        sign_user_token(5, signing_key=PKCS8)  # type: ignore[arg-type]
+
+
+ODD_IDS = ["a?b", "a b", "50%", "é😀", "$:@~", "a;b=c", "..."]
+
+
+@pytest.fixture(scope="module")
+def path_server() -> Iterator[FaultServer]:
+    def not_found(request: Request) -> Respond:
+        return knock_error(404, "resource_missing", "not found")
+
+    with FaultServer(not_found) as running:
+        yield running
+    assert running.handler_errors == []
+
+
+def wire_path(server: FaultServer, collection: str, object_id: str) -> str:
+    """The path knockkit sends for GET /v1/objects/{collection}/{object_id}."""
+    client = make_client(server, max_retries=0)
+    with pytest.raises(knockkit.NotFoundError):
+        objects.get(client, collection, object_id)
+    return server.requests[-1].path
+
+
+@pytest.mark.parametrize("value", ODD_IDS, ids=repr)
+def test_grant_entities_are_encoded_as_the_executor_sends_paths(path_server: FaultServer, value: str) -> None:
+    tenant = urlsplit(tenant_grant(value, [Grant.SLACK_CHANNELS_READ]).entity)
+    obj = urlsplit(object_grant(value, value, [Grant.CHANNEL_DATA_READ]).entity)
+    user = urlsplit(user_grant(value, [Grant.USER_FEED_READ]).entity)
+    assert (tenant.scheme, tenant.netloc, tenant.query, tenant.fragment) == ("https", "api.knock.app", "", "")
+    assert tenant.path == wire_path(path_server, "$tenants", value)
+    assert obj.path == wire_path(path_server, value, value)
+    assert user.path == "/v1/users/" + wire_path(path_server, "c", value).rsplit("/", 1)[1]
+
+
+def test_signed_grants_carry_the_encoded_entities() -> None:
+    grants = [
+        tenant_grant("acme?x=1", [Grant.SLACK_CHANNELS_READ]),
+        object_grant("projects", "p 1", [Grant.CHANNEL_DATA_WRITE]),
+        user_grant("jhammond@ingen.net", [Grant.USER_FEED_READ]),
+    ]
+    claims = verify(sign_user_token("jhammond@ingen.net", signing_key=b64(PKCS1), grants=grants))
+    assert claims["sub"] == "jhammond@ingen.net"
+    assert claims["grants"] == {
+        "https://api.knock.app/v1/objects/$tenants/acme%3Fx%3D1": {"slack/channels_read": []},
+        "https://api.knock.app/v1/objects/projects/p%201": {"channel_data/write": []},
+        "https://api.knock.app/v1/users/jhammond@ingen.net": {"user/feed_read": []},
+    }
