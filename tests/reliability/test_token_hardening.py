@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import time
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -56,9 +57,7 @@ ENCRYPTED = RSA_KEY.private_bytes(
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
 EC_PKCS8 = EC_KEY.private_bytes(serialization.Encoding.PEM, _PKCS8, _NO_PASSWORD).decode()
 EC_SEC1 = EC_KEY.private_bytes(serialization.Encoding.PEM, _TRADITIONAL, _NO_PASSWORD).decode()
-ED25519 = (
-    ed25519.Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, _PKCS8, _NO_PASSWORD).decode()
-)
+ED25519 = ed25519.Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, _PKCS8, _NO_PASSWORD).decode()
 
 
 def _self_signed_certificate() -> str:
@@ -136,6 +135,108 @@ def assert_nothing_shows(exc: BaseException, pem: str) -> None:
 @pytest.fixture(autouse=True)
 def no_environment_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KNOCK_SIGNING_KEY", raising=False)
+
+
+# --- item 13: signing keys ------------------------------------------------------------------
+
+CORRUPT = PKCS8.replace(PKCS8.splitlines()[5], PKCS8.splitlines()[5][::-1])
+
+# name: (key, start of the message, the PEM whose material must not show)
+REFUSED_KEYS: dict[str, tuple[str | bytes, str, str]] = {
+    "ec p-256 pkcs8": (EC_PKCS8, "signing_key holds an EC private key; Knock's user tokens are RS256", EC_PKCS8),
+    "ec p-256 sec1": (EC_SEC1, "signing_key holds an EC private key; Knock's user tokens are RS256", EC_SEC1),
+    "ed25519": (ED25519, "signing_key holds an Ed25519 private key; Knock's user tokens are RS256", ED25519),
+    "ec p-256 as base64": (b64(EC_PKCS8), "signing_key holds an EC private key", EC_PKCS8),
+    "ec p-256 as bytes": (EC_PKCS8.encode(), "signing_key holds an EC private key", EC_PKCS8),
+    "x.509 certificate": (CERTIFICATE, "signing_key is an X.509 certificate", CERTIFICATE),
+    "certificate as base64": (b64(CERTIFICATE), "signing_key is an X.509 certificate", CERTIFICATE),
+    "rsa public key": (PUBLIC, "signing_key is a public key", PUBLIC),
+    "rsa public key pkcs1": (RSA_PUBLIC_PKCS1, "signing_key is a public key", RSA_PUBLIC_PKCS1),
+    "encrypted rsa key": (ENCRYPTED, "signing_key is encrypted", ENCRYPTED),
+    "corrupt rsa key": (CORRUPT, "signing_key could not be read", CORRUPT),
+    "garbage": ("not a key " + PKCS8.splitlines()[5], "signing_key is neither PEM nor base64 of PEM", PKCS8),
+    "non-ascii bytes": (PKCS8.encode() + "é".encode(), "signing_key bytes must be ASCII PEM text", PKCS8),
+}
+
+
+@pytest.mark.parametrize(("key", "message", "secret"), REFUSED_KEYS.values(), ids=REFUSED_KEYS.keys())
+def test_refused_keys_get_a_clear_error_that_shows_no_key(key: str | bytes, message: str, secret: str) -> None:
+    with pytest.raises(ValueError, match=f"^{message}") as info:
+        sign_user_token("u1", signing_key=key)
+    assert_nothing_shows(info.value, secret)
+
+
+def test_key_from_the_environment_is_checked_the_same_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KNOCK_SIGNING_KEY", ED25519)
+    with pytest.raises(ValueError, match="KNOCK_SIGNING_KEY holds an Ed25519 private key") as info:
+        sign_user_token("u1")
+    assert_nothing_shows(info.value, ED25519)
+
+
+def test_missing_key_names_both_places() -> None:
+    with pytest.raises(ValueError, match="no signing key: pass signing_key= or set KNOCK_SIGNING_KEY") as info:
+        sign_user_token("u1", signing_key=None)
+    assert info.value.__context__ is None
+
+
+@pytest.mark.parametrize("key", [3, 3.5, ["-----BEGIN PRIVATE KEY-----"], bytearray(b"key")], ids=repr)
+def test_a_key_that_is_not_text_is_a_type_error(key: object) -> None:
+    with pytest.raises(TypeError, match=f"signing_key must be str .or bytes. PEM text, not {type(key).__name__}"):
+        sign_user_token("u1", signing_key=key)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [PKCS8, PKCS1, b64(PKCS8), b64(PKCS1), PKCS8.encode(), b64(PKCS1).encode()],
+    ids=["pkcs8", "pkcs1", "pkcs8 base64", "pkcs1 base64", "pkcs8 bytes", "pkcs1 base64 bytes"],
+)
+def test_rsa_private_keys_sign_verifiable_tokens(key: str | bytes) -> None:
+    before = int(time.time())
+    token = sign_user_token("jhammond", signing_key=key, expires_in_seconds=120)
+    claims = verify(token)
+    assert claims["sub"] == "jhammond"
+    assert before <= claims["iat"] <= int(time.time())
+    assert claims["exp"] == claims["iat"] + 120
+    assert jwt.get_unverified_header(token) == {"alg": "RS256", "typ": "JWT"}
+
+
+# --- item 13: lifetimes ---------------------------------------------------------------------
+
+
+def test_the_longest_lifetime_is_thirty_days() -> None:
+    assert knockkit.tokens.MAX_EXPIRES_IN_SECONDS == THIRTY_DAYS
+    claims = verify(sign_user_token("u1", signing_key=PKCS8, expires_in_seconds=THIRTY_DAYS))
+    assert claims["exp"] - claims["iat"] == THIRTY_DAYS
+
+
+@pytest.mark.parametrize("seconds", [THIRTY_DAYS + 1, 10**20, 10**5000], ids=["max+1", "1e20", "1e5000"])
+def test_lifetimes_past_the_bound_are_refused(seconds: int) -> None:
+    with pytest.raises(ValueError) as info:
+        sign_user_token("u1", signing_key=PKCS8, expires_in_seconds=seconds)
+    assert str(info.value) == (
+        "expires_in_seconds must be at most 2592000 (30 days): a user token cannot be revoked "
+        "except by rotating the signing key, so keep it short-lived and sign a new one when it expires"
+    )
+
+
+@pytest.mark.parametrize("seconds", [0, -1, -(10**5000)], ids=["0", "-1", "-1e5000"])
+def test_lifetimes_that_are_not_positive_are_refused(seconds: int) -> None:
+    with pytest.raises(ValueError) as info:
+        sign_user_token("u1", signing_key=PKCS8, expires_in_seconds=seconds)
+    assert str(info.value) == "expires_in_seconds must be a positive number of seconds (1 to 2592000)"
+
+
+@pytest.mark.parametrize("seconds", [True, False, 60.0, 1.5, float("nan"), float("inf"), "3600", None], ids=repr)
+def test_lifetimes_that_are_not_ints_are_type_errors(seconds: object) -> None:
+    with pytest.raises(TypeError) as info:
+        sign_user_token("u1", signing_key=PKCS8, expires_in_seconds=seconds)  # type: ignore[arg-type]
+    assert str(info.value) == f"expires_in_seconds must be an int (whole seconds), not {type(seconds).__name__}"
+
+
+def test_lifetime_is_checked_before_the_key() -> None:
+    # A bad lifetime is reported as such even when the key is bad too.
+    with pytest.raises(ValueError, match="expires_in_seconds"):
+        sign_user_token("u1", signing_key=EC_PKCS8, expires_in_seconds=0)
 
 
 # --- item 5: grant ids ----------------------------------------------------------------------
