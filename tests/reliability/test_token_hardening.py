@@ -30,6 +30,7 @@ from knockkit import Grant, object_grant, objects, sign_user_token, tenant_grant
 from knockkit._http import segment
 from tests.reliability._server import FaultServer, Request, Respond, knock_error
 from tests.reliability.conftest import make_client
+from tests.reliability.test_secrets import exception_texts
 
 THIRTY_DAYS = 30 * 24 * 3600
 
@@ -104,30 +105,22 @@ def _frames(tb: types.TracebackType | None) -> Iterator[types.FrameType]:
         tb = tb.tb_next
 
 
-def readable_texts(exc: BaseException) -> list[str]:
-    """What a person could read about ``exc``: its text, its chain, and the locals of the
-    frames it passed through (as ``pytest -l`` or ``capture_locals=True`` print them).
-    This test's own frames are left out: they hold the key because they pass it in."""
-    texts: list[str] = []
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        texts += [str(current), repr(current), repr(current.args)]
-        for frame in _frames(current.__traceback__):
-            if Path(frame.f_code.co_filename).resolve() != Path(__file__).resolve():
-                texts += [f"{name}={value!r}" for name, value in frame.f_locals.items()]
-        pending += [current.__cause__, current.__context__]
-    return texts
+def frame_locals(exc: BaseException) -> list[str]:
+    """The locals of the frames ``exc`` passed through, as ``pytest -l`` or ``capture_locals=True``
+    print them. This test's own frames are left out: they hold the key because they pass it in."""
+    here = Path(__file__).resolve()
+    return [
+        f"{name}={value!r}"
+        for frame in _frames(exc.__traceback__)
+        if Path(frame.f_code.co_filename).resolve() != here
+        for name, value in frame.f_locals.items()
+    ]
 
 
 def assert_nothing_shows(exc: BaseException, pem: str) -> None:
     assert exc.__cause__ is None
     assert exc.__context__ is None
-    texts = readable_texts(exc)
+    texts = exception_texts(exc) + frame_locals(exc)
     leaked = [fragment[:12] for fragment in fragments(pem) if any(fragment in text for text in texts)]
     assert leaked == []
 
