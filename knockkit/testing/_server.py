@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import attrs
 
-from knockkit._client import Client, mask_key
+from knockkit._client import AsyncClient, Client, mask_key
 from knockkit.testing._http_server import PooledHTTPServer
 from knockkit.testing._routes import Reply, dispatch, fault_reply, parse_query
 from knockkit.testing._state import (
@@ -164,11 +164,18 @@ class FakeKnock:
     def client(self, **overrides: Any) -> Client:
         """A :class:`knockkit.Client` for this fake: its key, its URL, retries that wait
         milliseconds, and ``Retry-After`` honoured up to one second. Keywords override."""
+        return Client(**self._client_settings(overrides))
+
+    def async_client(self, **overrides: Any) -> AsyncClient:
+        """The same as :meth:`client`, as a :class:`knockkit.AsyncClient`."""
+        return AsyncClient(**self._client_settings(overrides))
+
+    def _client_settings(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         settings: dict[str, Any] = {
             "api_key": self.api_key, "base_url": self.url, "backoff_factor": 0.001, "max_retry_after": 1.0,
         }  # fmt: skip
         settings.update(overrides)
-        return Client(**settings)
+        return settings
 
     def close(self) -> None:
         """Stop serving and close every open connection. Calling it twice is harmless."""
