@@ -7,6 +7,10 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import shutil
+import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -55,3 +59,68 @@ def fake(knock: FakeKnock) -> FakeKnock:
     """The plugin's fake (reset), with the workflow the tests trigger."""
     knock.add_workflow("dinosaurs-loose", steps=["email"])
     return knock
+
+
+# --- Redis, for the Celery tests on a real broker ----------------------------------------------
+
+#: Set by .ci/run to the Redis it started; locally, a redis-server on PATH is started instead.
+REDIS_URL_VAR = "KNOCKKIT_TEST_REDIS_URL"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; under CI=true (.ci/run) a missing service is a failure, not a skip."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the Redis tests must run)")
+    pytest.skip(reason)
+
+
+def redis_answers(url: str, timeout: float) -> bool:
+    import redis
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+        except redis.RedisError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis on 127.0.0.1: $KNOCKKIT_TEST_REDIS_URL, or a redis-server started for the session."""
+    pytest.importorskip("redis", reason="the Redis broker tests need the redis client: pip install celery[redis]")
+    url = os.environ.get(REDIS_URL_VAR)
+    if url:
+        if not redis_answers(url, timeout=5):
+            pytest.fail(f"{REDIS_URL_VAR}={url} does not answer PING")
+        yield url
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        skip_or_fail(f"no Redis: set {REDIS_URL_VAR} or install redis-server (.ci/run does)")
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        if not redis_answers(url, timeout=10):
+            pytest.fail(f"redis-server on port {port} did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def broker_urls(request: pytest.FixtureRequest, broker: str) -> tuple[str, str]:
+    """(broker URL, result backend URL) for "memory" or "redis"."""
+    if broker == "memory":
+        return "memory://", "cache+memory://"
+    url: str = request.getfixturevalue("redis_url")
+    return url, url
