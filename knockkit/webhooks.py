@@ -38,7 +38,7 @@ from knockkit._settings import EnvVar
 from knockkit.errors import WebhookVerificationError
 from knockkit.models import Datetime, Json, Message, Model, WorkflowRecipientRun, structure
 
-__all__ = ["DEFAULT_TOLERANCE", "HEADER", "Event", "Receiver", "parse_event", "verify"]
+__all__ = ["DEFAULT_TOLERANCE", "HEADER", "Event", "Receiver", "parse_event", "sign", "verify"]
 
 #: The request header that carries the signature.
 HEADER = "x-knock-signature"
@@ -84,7 +84,7 @@ def verify(
     _check_tolerance(tolerance)
     timestamp, signatures = _parse_header(signature_header)
     _check_timestamp(timestamp, tolerance, time.time() if now is None else now)
-    expected = hmac.new(key, timestamp.encode("ascii") + b"." + body, hashlib.sha256).digest()
+    expected = _mac(key, timestamp, body)
     # Compare with every signature given (there may be several while a secret is rotated),
     # in constant time, and without stopping at the first match.
     matched = False
@@ -102,6 +102,29 @@ def verify(
     if not isinstance(event, dict):
         raise WebhookVerificationError(f"the signed body is JSON but not an object (got {type(event).__name__})")
     return event
+
+
+def sign(payload: bytes | str, secret: str | bytes, *, timestamp: float | None = None) -> str:
+    """The ``x-knock-signature`` header Knock would send with ``payload``, to test a receiver.
+
+    Args:
+        payload: The request body, as bytes or text (sent exactly so).
+        secret: The signing secret.
+        timestamp: The Unix time in seconds to sign at; defaults to now.
+    """
+    body = _raw_body(payload)
+    key = _secret_bytes(secret)
+    if timestamp is None:
+        timestamp = time.time()
+    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)) or not 0 <= timestamp < 10**12:
+        raise ValueError(f"timestamp must be a Unix time in seconds, got {timestamp!r}")
+    t = str(int(timestamp * 1000))
+    return f"t={t},s={base64.b64encode(_mac(key, t, body)).decode()}"
+
+
+def _mac(key: bytes, timestamp: str, body: bytes) -> bytes:
+    """Knock's signature: HMAC-SHA256 of "<timestamp in ms>.<raw body>"."""
+    return hmac.new(key, timestamp.encode("ascii") + b"." + body, hashlib.sha256).digest()
 
 
 def _check_tolerance(tolerance: object) -> None:

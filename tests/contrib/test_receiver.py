@@ -154,3 +154,16 @@ def test_bad_receiver_arguments_fail_early() -> None:
         receiver.on()
     with pytest.raises(TypeError, match="a handler must be callable"):
         receiver.on("*")(None)  # type: ignore[arg-type]
+
+
+def test_sign_makes_the_header_knock_sends() -> None:
+    body = event_body()
+    assert webhooks.sign(body, WEBHOOK_SECRET, timestamp=1_769_879_579.5) == sign(body, at=1_769_879_579.5)
+    assert webhooks.sign(body.decode(), WEBHOOK_SECRET.encode(), timestamp=1_769_879_579.5) == sign(
+        body, at=1_769_879_579.5
+    )
+    assert Receiver(WEBHOOK_SECRET).respond(body, webhooks.sign(body, WEBHOOK_SECRET)) == 204
+    with pytest.raises(ValueError, match="timestamp must be a Unix time in seconds"):
+        webhooks.sign(body, WEBHOOK_SECRET, timestamp=-1)
+    with pytest.raises(TypeError, match="payload must be the raw request body"):
+        webhooks.sign({"type": "message.sent"}, WEBHOOK_SECRET)  # type: ignore[arg-type]
