@@ -122,8 +122,8 @@ def check_instances(where: str, instances: object) -> list[SettingsProblem]:
     """Every problem in a framework's ``{"MyKnock": {...}}`` settings, without raising.
 
     Each value is checked by the rule ``Client`` applies to it (a public key, whitespace in a
-    key, a base URL that is not http(s), ...); ``knockkit.env`` values are read now, and one
-    that is unset is a warning. Messages describe keys but never contain them.
+    key, a base URL that is not http(s), ...); ``knockkit.env`` values are read now, and an
+    unset one for ``api_key`` is a warning. Messages describe keys but never contain them.
     """
     if instances is None:
         return []
@@ -150,8 +150,13 @@ def _check_one(where: str, settings: object) -> Iterator[SettingsProblem]:
         value = settings[field]
         if isinstance(value, EnvVar):
             read = value.read()
-            if read is None:
-                yield SettingsProblem("warning", f"{where}[{field!r}] reads {value.name}, which is not set")
+            if read is None:  # resolution goes on to configure(), the environment, the default
+                if field == "api_key":
+                    yield SettingsProblem(
+                        "warning",
+                        f"{where}['api_key'] reads {value.name}, which is not set here: clients will take "
+                        "the key from knockkit.configure() or KNOCK_API_KEY, or fail without one",
+                    )
                 continue
             value = read
         try:

@@ -117,7 +117,7 @@ def test_check_reports_misconfiguration_without_the_key() -> None:
 def test_check_warns_about_an_unset_variable_and_passes_a_good_config(monkeypatch: pytest.MonkeyPatch) -> None:
     report = run_check()  # the settings module: DJANGO_TEST_KNOCK_KEY is not set
     assert "knockkit.W001" in report
-    assert "settings.KNOCKKIT['DjangoKnock']['api_key'] reads DJANGO_TEST_KNOCK_KEY, which is not set" in report
+    assert "settings.KNOCKKIT['DjangoKnock']['api_key'] reads DJANGO_TEST_KNOCK_KEY, which is not set here" in report
     monkeypatch.setenv("DJANGO_TEST_KNOCK_KEY", "sk_test_set_now")
     assert "System check identified no issues" in run_check()
     with override_settings(KNOCKKIT="not a dict"):

@@ -108,7 +108,7 @@ def test_check_instances_reports_without_showing_keys(monkeypatch: pytest.Monkey
     problems = check_instances("S", {
         "A": {"api_key": public, "branch": ""},
         "B": {"api_key": spaced, "timeot": 3},
-        "C": {"api_key": knockkit.env("UNSET_KNOCK_VAR"), "base_url": "ftp://knock"},
+        "C": {"api_key": knockkit.env("UNSET_KNOCK_VAR"), "base_url": "ftp://knock", "branch": knockkit.env("NO")},
         "D": "sk_not_a_dict",
         "E": {"api_key": "sk_fine", "timeout": 2.5},
     })  # fmt: skip
@@ -119,7 +119,8 @@ def test_check_instances_reports_without_showing_keys(monkeypatch: pytest.Monkey
         ("error", "S['A']['branch']: branch must be a non-empty string or None"),
         ("error", "S['B']: unknown setting(s) ['timeot']; known: " + ", ".join(knockkit._client.CLIENT_FIELDS)),
         ("error", "S['B']['api_key']: api_key contains whitespace (often a stray newline from a secrets file)"),
-        ("warning", "S['C']['api_key'] reads UNSET_KNOCK_VAR, which is not set"),
+        ("warning", "S['C']['api_key'] reads UNSET_KNOCK_VAR, which is not set here: clients will take the key "
+                    "from knockkit.configure() or KNOCK_API_KEY, or fail without one"),
         ("error", "S['C']['base_url']: base_url must start with https:// or http://, got 'ftp://knock'"),
         ("error", "S['D'] must be a dict of settings, not str"),
     ]  # fmt: skip

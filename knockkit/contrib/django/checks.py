@@ -2,7 +2,7 @@
 
 - ``knockkit.E001``: a setting client() would refuse (unknown name, public key, whitespace in
   the key, a base URL that is not http(s), a timeout that is not a positive number, ...);
-- ``knockkit.W001``: a ``knockkit.env("VAR")`` setting whose variable is not set here.
+- ``knockkit.W001``: an ``api_key`` of ``knockkit.env("VAR")`` whose variable is not set here.
 """
 
 from __future__ import annotations
