@@ -101,11 +101,15 @@ def instance_settings(where: str, instances: object, name: str) -> Mapping[str, 
     if instances is None:
         return None
     if not isinstance(instances, Mapping):
-        raise TypeError(f"{where} must be a dict of instance name -> settings, not {type(instances).__name__}")
+        raise TypeError(_not_a_dict(where, instances, "of instance name -> settings"))
     settings = instances.get(name)
     if settings is not None and not isinstance(settings, Mapping):
-        raise TypeError(f"{where}[{name!r}] must be a dict of settings, not {type(settings).__name__}")
+        raise TypeError(_not_a_dict(f"{where}[{name!r}]", settings, "of settings"))
     return settings
+
+
+def _not_a_dict(where: str, value: object, of_what: str) -> str:
+    return f"{where} must be a dict {of_what}, not {type(value).__name__}"
 
 
 @attrs.frozen
@@ -128,8 +132,7 @@ def check_instances(where: str, instances: object) -> list[SettingsProblem]:
     if instances is None:
         return []
     if not isinstance(instances, Mapping):
-        return [SettingsProblem("error", f"{where} must be a dict of instance name -> settings, "
-                                         f"not {type(instances).__name__}")]  # fmt: skip
+        return [SettingsProblem("error", _not_a_dict(where, instances, "of instance name -> settings"))]
     problems: list[SettingsProblem] = []
     for name, settings in instances.items():
         problems += _check_one(f"{where}[{name!r}]", settings)
@@ -138,7 +141,7 @@ def check_instances(where: str, instances: object) -> list[SettingsProblem]:
 
 def _check_one(where: str, settings: object) -> Iterator[SettingsProblem]:
     if not isinstance(settings, Mapping):
-        yield SettingsProblem("error", f"{where} must be a dict of settings, not {type(settings).__name__}")
+        yield SettingsProblem("error", _not_a_dict(where, settings, "of settings"))
         return
     try:
         _check_fields(where, settings)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 import fnmatch
 import hashlib
 import hmac
@@ -218,6 +219,7 @@ logger = logging.getLogger("knockkit.webhooks")
 
 Handler = Callable[["Event"], Any]
 H = TypeVar("H", bound=Handler)
+M = TypeVar("M", bound=Model)
 #: A signing secret, or where to read it when a delivery arrives: ``knockkit.env("VAR")`` or
 #: a function (``lambda: settings.KNOCK_WEBHOOK_SECRET``).
 Secret = str | bytes | EnvVar | Callable[[], "str | bytes | None"]
@@ -241,17 +243,17 @@ class Event(Model):
     @property
     def message(self) -> Message | None:
         """``data`` decoded as a :class:`knockkit.models.Message`, for ``message.*`` events."""
-        if not self.type.startswith("message.") or self.data is None:
-            return None
-        result: Message = structure(self.data, Message)
-        return result
+        return self._data_as("message.", Message)
 
     @property
     def workflow_recipient_run(self) -> WorkflowRecipientRun | None:
         """``data`` decoded as a workflow recipient run, for ``workflow_recipient_run.*`` events."""
-        if not self.type.startswith("workflow_recipient_run.") or self.data is None:
+        return self._data_as("workflow_recipient_run.", WorkflowRecipientRun)
+
+    def _data_as(self, type_prefix: str, model: builtins.type[M]) -> M | None:  # (`type` is a field here)
+        if not self.type.startswith(type_prefix) or self.data is None:
             return None
-        result: WorkflowRecipientRun = structure(self.data, WorkflowRecipientRun)
+        result: M = structure(self.data, model)
         return result
 
     @property

@@ -46,6 +46,27 @@ def event_body(event: dict[str, Any] | None = None, **changes: Any) -> bytes:
     return json.dumps({**(event or BOUNCED), **changes}).encode()
 
 
+#: Deliveries every receiver must answer 400, without dispatching (see bad_signature_headers).
+BAD_SIGNATURES = ["missing", "stale", "wrong secret", "tampered"]
+
+
+def bad_signature_headers(case: str, body: bytes) -> dict[str, str]:
+    """The headers of a delivery of ``body`` whose signature is bad in the way ``case`` says."""
+    signature = {
+        "missing": None,
+        "stale": sign(body, at=time.time() - 301),  # beyond the 300 s tolerance
+        "wrong secret": sign(body, "whsec_not_ours"),
+        "tampered": sign(body.replace(b"jhammond", b"dnedry")),  # signed, then changed
+    }[case]
+    return {} if signature is None else {"x-knock-signature": signature}
+
+
+def assert_rejection_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """The rejection was logged as a warning on knockkit.webhooks, and nothing logged holds the secret."""
+    assert any(r.name == "knockkit.webhooks" and r.levelname == "WARNING" for r in caplog.records)
+    assert WEBHOOK_SECRET not in caplog.text
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """configure() settings and framework sources as they were before the test."""
