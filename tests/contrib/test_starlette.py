@@ -97,3 +97,46 @@ def test_a_failing_handler_is_a_500_so_knock_retries() -> None:
     client = TestClient(Starlette(routes=[webhook_route(receiver)]), raise_server_exceptions=False)
     body = event_body()
     assert client.post("/webhooks/knock", content=body, headers={"x-knock-signature": sign(body)}).status_code == 500
+
+
+def test_fastapi_dependency_gives_an_async_client_and_the_lifespan_closes_the_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+    import warnings
+
+    fastapi = pytest.importorskip("fastapi", reason="pip install fastapi")
+
+    import knockkit
+    from knockkit import users
+    from knockkit.contrib.starlette import async_client, lifespan
+    from knockkit.testing import FakeKnock
+
+    class ApiKnock(knockkit.KnockInstance, app="fastapi-sample"):
+        pass
+
+    with FakeKnock() as fake, warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        monkeypatch.setenv("KNOCK_API_KEY", fake.api_key)
+        monkeypatch.setenv("KNOCK_BASE_URL", fake.url)
+        app = fastapi.FastAPI(lifespan=lifespan)
+        clients: list[knockkit.AsyncClient] = []
+
+        knock = fastapi.Depends(async_client(ApiKnock))
+
+        @app.post("/users/{user_id}")
+        async def register(user_id: str, aclient: knockkit.AsyncClient = knock) -> dict[str, str]:
+            clients.append(aclient)
+            user = await users.identify(aclient, user_id, {"name": "From FastAPI"})
+            return {"id": user.id}
+
+        with TestClient(app) as http:
+            assert http.post("/users/jhammond").json() == {"id": "jhammond"}
+            assert http.post("/users/agrant").json() == {"id": "agrant"}
+        gc.collect()
+        assert all(isinstance(c, knockkit.AsyncClient) and c.base_url == fake.url for c in clients)
+        assert fake.user("jhammond").name == "From FastAPI"  # type: ignore[union-attr]
+        # One connection served both requests: the clients shared the loop's pool.
+        assert [r.path for r in fake.requests] == ["/v1/users/jhammond", "/v1/users/agrant"]
+    with pytest.raises(TypeError, match="declared instance"):
+        async_client(knockkit.KnockInstance)
