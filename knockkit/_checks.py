@@ -48,8 +48,8 @@ def check_header_value(field: str, value: object, *, spaces: bool = False, secre
         raise ValueError(f"{field} must not be empty")
     if not value.strip():
         raise ValueError(f"{field} is only whitespace; it must be {rule}")
-    if value != value.strip(" "):
-        problem = "leading or trailing spaces"
+    if value != value.strip(" \t\r\n"):  # (other invisible characters are named below)
+        problem = "leading or trailing whitespace"
     elif spaces and "  " in value:
         problem = f"two spaces in a row at position {value.index('  ')}"
     else:

@@ -302,6 +302,8 @@ def _discard(response: urllib3.BaseHTTPResponse) -> None:
 
 
 def _content_length(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit() or len(value) > 20:
+    # Only ASCII digits: "²".isdigit() is true, and a hostile length may be any text.
+    value = (value or "").strip()
+    if not value or len(value) > 20 or not (value.isascii() and value.isdigit()):
         return None
     return int(value)
