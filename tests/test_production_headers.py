@@ -69,7 +69,7 @@ def test_knockkits_own_headers_cannot_be_overridden(name: str, why: str) -> None
     ("headers", "error", "message"),
     [
         ({"X-A": "line\nbreak"}, ValueError, r"headers\['X-A'\] contains whitespace \(U\+000A"),
-        ({"X-A": " padded"}, ValueError, r"headers\['X-A'\] contains leading or trailing spaces"),
+        ({"X-A": " padded"}, ValueError, r"headers\['X-A'\] contains leading or trailing whitespace"),
         ({"X-A": ""}, ValueError, r"headers\['X-A'\] must not be empty"),
         ({"X-A": 1}, TypeError, r"headers\['X-A'\] must be a string, not int"),
         ({"X A": "v"}, ValueError, r"headers: 'X A' is not a header name"),
