@@ -50,6 +50,8 @@ class Headers(Mapping[str, str]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mapping):
             return NotImplemented
+        if not all(isinstance(name, str) for name in other):
+            return False
         theirs = other if isinstance(other, Headers) else Headers(other)
         return dict(self.lower_items()) == dict(theirs.lower_items())
 
