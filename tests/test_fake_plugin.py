@@ -103,8 +103,8 @@ def test_quickstart_with_a_key_talks_to_the_api_it_is_given() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
         env |= {"KNOCK_API_KEY": key, "KNOCK_BASE_URL": url, "KNOCK_PUSH_CHANNEL_ID": FakeKnock.channel_id("push")}
         result = subprocess.run(
-            [sys.executable, str(ROOT / "examples" / "quickstart.py")], capture_output=True, text=True, env=env,
-            timeout=120, cwd=ROOT,
+            [sys.executable, str(ROOT / "examples" / "quickstart.py"), "--yes"], capture_output=True, text=True,
+            env=env, timeout=120, cwd=ROOT,
         )  # fmt: skip
     finally:
         server.terminate()
@@ -115,3 +115,35 @@ def test_quickstart_with_a_key_talks_to_the_api_it_is_given() -> None:
     assert "jhammond  email        sent" in result.stdout
     assert "so far (Knock sends asynchronously)" in result.stdout
 
+
+def _quickstart_with_a_key(fake_url: str, key: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
+    env |= {"KNOCK_API_KEY": key, "KNOCK_BASE_URL": fake_url}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "quickstart.py"), *args], capture_output=True, text=True, env=env,
+        timeout=120, cwd=ROOT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_quickstart_with_a_key_and_no_terminal_refuses_to_write_without_yes() -> None:
+    from knockkit.testing import FakeKnock
+
+    with FakeKnock() as fake:
+        result = _quickstart_with_a_key(fake.url, fake.api_key)
+        assert result.returncode == 1, result.stderr
+        assert "This writes to the Knock environment at " + fake.url in result.stdout
+        assert "Refusing to write without asking" in result.stdout and "--yes" in result.stdout
+        assert fake.requests == []  # nothing was sent
+
+
+def test_quickstart_turns_a_missing_workflow_into_a_message() -> None:
+    from knockkit.testing import FakeKnock
+
+    with FakeKnock() as fake:  # no workflow declared: the trigger is a 404
+        result = _quickstart_with_a_key(fake.url, fake.api_key, "--yes")
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr, result.stderr
+        assert f"The workflow 'dinosaurs-loose' does not exist in this Knock environment ({fake.url})" in result.stderr
+        triggers = [r for r in fake.requests if r.path.endswith("/trigger")]
+        sent = [(r.method, r.path, r.status) for r in triggers]
+        assert sent == [("POST", "/v1/workflows/dinosaurs-loose/trigger", 404)]
