@@ -147,3 +147,66 @@ def test_quickstart_turns_a_missing_workflow_into_a_message() -> None:
         triggers = [r for r in fake.requests if r.path.endswith("/trigger")]
         sent = [(r.method, r.path, r.status) for r in triggers]
         assert sent == [("POST", "/v1/workflows/dinosaurs-loose/trigger", 404)]
+
+
+def _pytest_in(tmp_path: Path, test_source: str, env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run pytest (with this checkout's plugin) on one test file in ``tmp_path``, as a user's project would."""
+    (tmp_path / "test_user.py").write_text(textwrap.dedent(test_source))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
+    env |= {"PYTHONPATH": str(ROOT), **env_extra}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_user.py"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+
+
+def test_a_failed_fake_assertion_reports_the_test_line_not_the_fakes_source(tmp_path: Path) -> None:
+    result = _pytest_in(tmp_path, """
+        def test_alert(knock, knock_client):
+            knock.add_workflow("dinosaurs-loose", steps=["email"])
+            knock.assert_message_sent(recipient="jhammond", channel_type="email")
+    """, {})  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert "test_user.py:4: AssertionError" in result.stdout
+    assert "AssertionError: expected at least one message, found 0" in result.stdout
+    assert "_server.py" not in result.stdout and "plugin.py" not in result.stdout, result.stdout
+
+
+REAL_ENV_TESTS = """
+    import os
+
+    import pytest
+
+    import knockkit
+
+    class MyKnock(knockkit.KnockInstance, app="myapp"):
+        pass
+
+    def test_a_forgetful_test_cannot_use_the_shell_key():
+        assert "KNOCK_API_KEY" not in os.environ and "KNOCK_BRANCH" not in os.environ
+        with pytest.raises(knockkit.ApiKeyMissingError):
+            MyKnock.client()
+
+    @pytest.mark.knock_real_environment
+    def test_an_opted_in_test_sees_it():
+        assert os.environ["KNOCK_API_KEY"] == "sk_real_looking_key"
+        assert os.environ["KNOCK_BRANCH"] == "staging"
+"""
+
+
+def test_a_key_for_real_knock_is_hidden_from_tests_unless_they_opt_in(tmp_path: Path) -> None:
+    result = _pytest_in(tmp_path, REAL_ENV_TESTS, {"KNOCK_API_KEY": "sk_real_looking_key", "KNOCK_BRANCH": "staging"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
+    assert "sk_real_looking_key" not in result.stdout + result.stderr
+
+
+def test_a_key_for_a_loopback_knock_is_left_alone(tmp_path: Path) -> None:
+    result = _pytest_in(tmp_path, """
+        import os
+
+        def test_sees_the_local_knock():
+            assert os.environ["KNOCK_API_KEY"] == "sk_local"
+            assert os.environ["KNOCK_BASE_URL"] == "http://127.0.0.1:8111"
+    """, {"KNOCK_API_KEY": "sk_local", "KNOCK_BASE_URL": "http://127.0.0.1:8111"})  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
