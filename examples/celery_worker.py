@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 
-from _target import embedded_fake, real_knock, say
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
@@ -22,6 +21,7 @@ import knockkit
 from knockkit import KnockInstance
 from knockkit.contrib import jobs
 from knockkit.contrib.celery import trigger_task
+from knockkit.testing import FakeKnock
 
 
 class ParkKnock(KnockInstance, app="park"):
@@ -41,7 +41,7 @@ send_alert = trigger_task(app, ParkKnock, retry_backoff=0.1)
 
 
 def enqueue(count: int) -> list[str]:
-    say(f"\n1. The app enqueues {count} alerts; one is enqueued twice for the same app event")
+    print(f"\n1. The app enqueues {count} alerts; one is enqueued twice for the same app event")
     ids = [send_alert.delay(WORKFLOW, recipients=[f"visitor-{n}"], data={"n": n}).id for n in range(count)]
     # The same app event enqueued twice (a double click, a web request retried): one key for both.
     key = jobs.idempotency_key(WORKFLOW, "alert-0042")
@@ -50,23 +50,24 @@ def enqueue(count: int) -> list[str]:
 
 
 def work(task_ids: list[str]) -> set[str]:
-    say("\n2. A worker sends them (in this process; `celery -A celery_worker worker` in production)")
+    print("\n2. A worker sends them (in this process; `celery -A celery_worker worker` in production)")
     with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False, loglevel="CRITICAL"):
         run_ids = {app.AsyncResult(task_id).get(timeout=60) for task_id in task_ids}
-    say(f"   {len(task_ids)} tasks succeeded -> {len(run_ids)} distinct workflow runs")
+    print(f"   {len(task_ids)} tasks succeeded -> {len(run_ids)} distinct workflow runs")
     return run_ids
 
 
 def main() -> None:
-    if real_knock():
-        say("Running against the Knock API (KNOCK_API_KEY is set).")
+    if os.environ.get("KNOCK_API_KEY"):
+        print("Running against the Knock API (KNOCK_API_KEY is set).")
         work(enqueue(1))
         return
-    with embedded_fake() as fake:
+    with FakeKnock() as fake:  # no key: a stateful fake Knock on 127.0.0.1 (knockkit.testing)
+        print(f"KNOCK_API_KEY is not set: running against an embedded fake Knock at {fake.url}.")
         fake.add_workflow(WORKFLOW, ["in_app_feed"])
         knockkit.configure("park", ParkKnock, api_key=fake.api_key, base_url=fake.url, backoff_factor=0.01)
-        say("Nothing leaves this machine. The fake will answer 5 triggers with 503 and drop the answer")
-        say("to 3 it has processed (as when a connection breaks on the way back).")
+        print("Nothing leaves this machine. The fake will answer 5 triggers with 503 and drop the answer")
+        print("to 3 it has processed (as when a connection breaks on the way back).")
         fake.fail_next(5, status=503, path="/v1/workflows/*/trigger")
         fake.drop_next(3, processed=True, path="/v1/workflows/*/trigger")
         task_ids = enqueue(20)
@@ -74,12 +75,12 @@ def main() -> None:
         sent = [r for r in fake.requests if r.path.endswith("/trigger")]
         runs = fake.runs(workflow=WORKFLOW)
         events = len(task_ids) - 1  # two tasks carry the same app event
-        say(f"\n3. The fake saw {len(sent)} trigger requests and ran the workflow {len(runs)} times for {events} "
+        print(f"\n3. The fake saw {len(sent)} trigger requests and ran the workflow {len(runs)} times for {events} "
             f"app events, through {sum(r.status == 503 for r in sent)} 503s and "
             f"{sum(r.status is None for r in sent)} lost answers.")
         if len(runs) != events:
             raise SystemExit(f"expected exactly {events} workflow runs, the fake ran {len(runs)}")
-        say("   Each app event ran exactly once.")
+        print("   Each app event ran exactly once.")
 
 
 if __name__ == "__main__":

@@ -11,57 +11,76 @@ identifies the user "jhammond", sets a placeholder device token and removes it a
 
 from __future__ import annotations
 
-from _target import Target, connect, say
+import os
 
-from knockkit import NotFoundError, users, workflows
+import knockkit
+from knockkit import KnockInstance, NotFoundError, users, workflows
 from knockkit.testing import FakeKnock, Step
+
+
+class MyKnock(KnockInstance, app="myapp"):
+    """Your app's Knock instance, declared once (settings: KNOCK_API_KEY etc. from the environment)."""
+
 
 USER_ID = "jhammond"
 WORKFLOW = "dinosaurs-loose"
 APNS_TOKEN = "apns-token-of-jhammonds-phone"  # a placeholder for the token your app gets from APNS
 
 
-def push_sent(target: Target, channel_id: str) -> None:
+def push_sent(client: knockkit.Client, fake: FakeKnock | None, channel_id: str) -> None:
     """On the fake: trigger the workflow and say whether its push step sent a message."""
-    if target.fake is None:
+    if fake is None:
         return
-    workflows.trigger(target.client, WORKFLOW, recipients=[USER_ID], data={"type": "trex"})
-    run = target.fake.runs(workflow=WORKFLOW, recipient=USER_ID)[-1]
-    pushed = target.fake.messages(recipient=USER_ID, channel_type="push")
-    if any(m.id in run.message_ids for m in pushed):
-        say(f"   the fake ran {WORKFLOW}: push sent to channel {channel_id}")
+    workflows.trigger(client, WORKFLOW, recipients=[USER_ID], data={"type": "trex"})
+    latest = fake.runs(workflow=WORKFLOW, recipient=USER_ID)[-1]
+    pushed = fake.messages(recipient=USER_ID, channel_type="push")
+    if any(m.id in latest.message_ids for m in pushed):
+        print(f"   the fake ran {WORKFLOW}: push sent to channel {channel_id}")
     else:
-        say(f"   the fake ran {WORKFLOW}: push skipped ({'; '.join(run.skipped)})")
+        print(f"   the fake ran {WORKFLOW}: push skipped ({'; '.join(latest.skipped)})")
+
+
+def run(client: knockkit.Client, fake: FakeKnock | None) -> None:
+    """The steps, on the Knock API (fake is None) or on the embedded fake."""
+    users.identify(client, USER_ID, {"name": "John Hammond", "email": "jhammond@ingen.net"})
+    print(f"\nidentified {USER_ID}, who has no push token yet")
+    # The id of your APNS push channel, from the Knock dashboard; on the fake, its push channel.
+    channel_id = FakeKnock.channel_id("push") if fake is not None else os.environ.get("KNOCK_APNS_CHANNEL_ID")
+    if not channel_id:
+        print("   skipped: set KNOCK_APNS_CHANNEL_ID to the id of your APNS push channel")
+        return
+    push_sent(client, fake, channel_id)
+
+    print(f"\n1. Set {USER_ID}'s push tokens for channel {channel_id}")
+    data = users.set_channel_data(client, USER_ID, channel_id, {"tokens": [APNS_TOKEN]})
+    print(f"   stored: tokens {data.data['tokens']}")
+    push_sent(client, fake, channel_id)
+
+    print("\n2. Read them back")
+    data = users.get_channel_data(client, USER_ID, channel_id)
+    print(f"   channel {data.channel_id}: tokens {data.data['tokens']}")
+
+    print("\n3. Unset them (the device logged out)")
+    users.unset_channel_data(client, USER_ID, channel_id)
+    try:
+        users.get_channel_data(client, USER_ID, channel_id)
+    except NotFoundError:
+        print("   gone: users.get_channel_data now raises NotFoundError")
+    else:
+        print("   unset (Knock may return the old data for a moment)")
 
 
 def main() -> None:
-    apns_channel = FakeKnock.channel_id("push")  # the fake's push channel; on Knock, your APNS channel
-    with connect(workflows={WORKFLOW: [Step("push", channel_id=apns_channel)]}) as target:
-        client = target.client
-        users.identify(client, USER_ID, {"name": "John Hammond", "email": "jhammond@ingen.net"})
-        say(f"\nidentified {USER_ID}, who has no push token yet")
-        channel_id = target.setting("KNOCK_APNS_CHANNEL_ID", apns_channel, "the id of your APNS push channel")
-        if channel_id is None:
-            return
-        push_sent(target, channel_id)
-
-        say(f"\n1. Set {USER_ID}'s push tokens for channel {channel_id}")
-        data = users.set_channel_data(client, USER_ID, channel_id, {"tokens": [APNS_TOKEN]})
-        say(f"   stored: tokens {data.data['tokens']}")
-        push_sent(target, channel_id)
-
-        say("\n2. Read them back")
-        data = users.get_channel_data(client, USER_ID, channel_id)
-        say(f"   channel {data.channel_id}: tokens {data.data['tokens']}")
-
-        say("\n3. Unset them (the device logged out)")
-        users.unset_channel_data(client, USER_ID, channel_id)
-        try:
-            users.get_channel_data(client, USER_ID, channel_id)
-        except NotFoundError:
-            say("   gone: users.get_channel_data now raises NotFoundError")
-        else:
-            say("   unset (Knock may return the old data for a moment)")
+    if os.environ.get("KNOCK_API_KEY"):
+        client = MyKnock.client()  # settings from KNOCK_API_KEY, KNOCK_BASE_URL and KNOCK_BRANCH
+        print(f"Running against the Knock API at {client.base_url} (KNOCK_API_KEY is set).")
+        run(client, None)
+        return
+    with FakeKnock() as fake:  # no key: a stateful fake Knock on 127.0.0.1 (knockkit.testing)
+        print(f"KNOCK_API_KEY is not set: running against an embedded fake Knock at {fake.url}.")
+        # On Knock, the workflow exists already; on the fake, declare it.
+        fake.add_workflow(WORKFLOW, [Step("push", channel_id=FakeKnock.channel_id("push"))])
+        run(fake.client(), fake)
 
 
 if __name__ == "__main__":

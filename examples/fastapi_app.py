@@ -18,7 +18,6 @@ import os
 import sys
 import time
 
-from _target import embedded_fake, real_knock, say
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
@@ -26,6 +25,7 @@ from pydantic import BaseModel
 import knockkit
 from knockkit import KnockInstance, webhooks, workflows
 from knockkit.contrib.starlette import webhook_endpoint
+from knockkit.testing import FakeKnock
 
 
 class ParkKnock(KnockInstance, app="park"):
@@ -62,11 +62,11 @@ def raise_alert(alert: Alert) -> dict[str, str]:
 
 def visit() -> None:
     browser = TestClient(app)
-    say("\n1. POST /alerts")
+    print("\n1. POST /alerts")
     response = browser.post("/alerts", json={"recipients": ["jhammond", "imalcolm"], "type": "raptor"})
-    say(f"   {response.status_code} {response.json()}")
+    print(f"   {response.status_code} {response.json()}")
 
-    say("\n2. Knock delivers a signed message.delivered webhook, twice (a retry)")
+    print("\n2. Knock delivers a signed message.delivered webhook, twice (a retry)")
     body = json.dumps({
         "__typename": "Event", "type": "message.delivered", "created_at": "2026-01-31T17:13:05Z",
         "data": {"id": "2w3YUpTTOxuDvZFji8OMsKrG177", "recipient": "imalcolm", "status": "delivered"},
@@ -76,27 +76,28 @@ def visit() -> None:
     for attempt in (1, 2):
         signature = webhooks.sign(body, secret)  # what Knock sends, made here with the secret
         response = browser.post("/webhooks/knock", content=body, headers={"x-knock-signature": signature})
-        say(f"   delivery {attempt}: {response.status_code}")
-    say(f"   handled once: {list(handled.values())}")
+        print(f"   delivery {attempt}: {response.status_code}")
+    print(f"   handled once: {list(handled.values())}")
 
-    say("\n3. A stale signature (signed ten minutes ago) is refused")
+    print("\n3. A stale signature (signed ten minutes ago) is refused")
     stale = webhooks.sign(body, secret, timestamp=time.time() - 600)
     response = browser.post("/webhooks/knock", content=body, headers={"x-knock-signature": stale})
-    say(f"   {response.status_code} {response.text!r}")
+    print(f"   {response.status_code} {response.text!r}")
 
 
 def main() -> None:
     logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="   log: %(name)s: %(message)s")
-    if real_knock():
-        say("Running against the Knock API (KNOCK_API_KEY is set).")
+    if os.environ.get("KNOCK_API_KEY"):
+        print("Running against the Knock API (KNOCK_API_KEY is set).")
         visit()
         return
-    with embedded_fake() as fake:
+    with FakeKnock() as fake:  # no key: a stateful fake Knock on 127.0.0.1 (knockkit.testing)
+        print(f"KNOCK_API_KEY is not set: running against an embedded fake Knock at {fake.url}.")
         fake.add_workflow(WORKFLOW, ["in_app_feed"])
-        say(f"Nothing leaves this machine. The fake's workflow {WORKFLOW!r}: in_app_feed")
+        print(f"Nothing leaves this machine. The fake's workflow {WORKFLOW!r}: in_app_feed")
         knockkit.configure("park", ParkKnock, api_key=fake.api_key, base_url=fake.url)
         visit()
-        say("\nWhat the fake did:\n   " + fake.describe().replace("\n", "\n   "))
+        print("\nWhat the fake did:\n   " + fake.describe().replace("\n", "\n   "))
 
 
 if __name__ == "__main__":

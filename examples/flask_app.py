@@ -18,12 +18,12 @@ import os
 import sys
 from typing import Any
 
-from _target import embedded_fake, real_knock, say
 from flask import Flask, jsonify, request
 
 import knockkit
 from knockkit import KnockInstance, webhooks, workflows
 from knockkit.contrib.flask import Knock, webhook_blueprint
+from knockkit.testing import FakeKnock
 
 
 class ParkKnock(KnockInstance, app="park"):
@@ -66,11 +66,11 @@ def create_app(knock_settings: dict[str, Any]) -> Flask:
 
 def visit(app: Flask) -> None:
     browser = app.test_client()
-    say("\n1. POST /alerts: the view triggers the workflow with the app's settings")
+    print("\n1. POST /alerts: the view triggers the workflow with the app's settings")
     response = browser.post("/alerts", json={"recipients": ["jhammond", "agrant"], "type": "trex"})
-    say(f"   {response.status_code} {response.get_json()}")
+    print(f"   {response.status_code} {response.get_json()}")
 
-    say("\n2. Knock delivers a signed message.bounced webhook, then delivers it again (a retry)")
+    print("\n2. Knock delivers a signed message.bounced webhook, then delivers it again (a retry)")
     event = {
         "__typename": "Event", "type": "message.bounced", "created_at": "2026-01-31T17:12:59.958652Z",
         "data": {"id": "2w3YUpTTOxuDvZFji8OMsKrG176", "recipient": "agrant", "status": "bounced"},
@@ -81,32 +81,33 @@ def visit(app: Flask) -> None:
     for attempt in (1, 2):
         signature = webhooks.sign(body, secret)  # what Knock sends, made here with the secret
         response = browser.post("/webhooks/knock", data=body, headers={"x-knock-signature": signature})
-        say(f"   delivery {attempt}: {response.status_code}")
-    say(f"   handled once: {list(handled.values())}")
+        print(f"   delivery {attempt}: {response.status_code}")
+    print(f"   handled once: {list(handled.values())}")
 
-    say("\n3. A request with a forged signature is refused, and no handler runs")
+    print("\n3. A request with a forged signature is refused, and no handler runs")
     response = browser.post("/webhooks/knock", data=body, headers={"x-knock-signature": webhooks.sign(body, "guess")})
-    say(f"   {response.status_code} {response.get_data(as_text=True)!r}")
+    print(f"   {response.status_code} {response.get_data(as_text=True)!r}")
 
 
 def main() -> None:
     # Rejected deliveries are logged (the reason, never the secret) on "knockkit.webhooks".
     logging.basicConfig(stream=sys.stdout, level=logging.WARNING, format="   log: %(name)s: %(message)s")
     serve = sys.argv[1:] == ["serve"]
-    if real_knock():
-        say("Running against the Knock API (KNOCK_API_KEY is set).")
+    if os.environ.get("KNOCK_API_KEY"):
+        print("Running against the Knock API (KNOCK_API_KEY is set).")
         app = create_app({"api_key": knockkit.env("KNOCK_API_KEY"), "base_url": knockkit.env("KNOCK_BASE_URL")})
         app.run(host="127.0.0.1", port=5000) if serve else visit(app)
         return
-    with embedded_fake() as fake:
+    with FakeKnock() as fake:  # no key: a stateful fake Knock on 127.0.0.1 (knockkit.testing)
+        print(f"KNOCK_API_KEY is not set: running against an embedded fake Knock at {fake.url}.")
         fake.add_workflow(WORKFLOW, ["in_app_feed"])
-        say(f"Nothing leaves this machine. The fake's workflow {WORKFLOW!r}: in_app_feed")
+        print(f"Nothing leaves this machine. The fake's workflow {WORKFLOW!r}: in_app_feed")
         app = create_app({"api_key": fake.api_key, "base_url": fake.url})
         if serve:
             app.run(host="127.0.0.1", port=5000)
             return
         visit(app)
-        say("\nWhat the fake did:\n   " + fake.describe().replace("\n", "\n   "))
+        print("\nWhat the fake did:\n   " + fake.describe().replace("\n", "\n   "))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """knockkit quickstart: Knock's seed scenario, step by step.
 
-    python examples/quickstart.py
+    python examples/quickstart.py            # on the embedded fake, or asks first when KNOCK_API_KEY is set
+    python examples/quickstart.py --yes      # with KNOCK_API_KEY: write without asking
 
 Without KNOCK_API_KEY it starts an embedded fake Knock (knockkit.testing.FakeKnock) on
 127.0.0.1 and runs everything against it; nothing leaves the machine.
@@ -9,21 +10,24 @@ With KNOCK_API_KEY set (a secret key, sk_...) it runs the same steps against the
 Knock API (KNOCK_BASE_URL overrides the host, KNOCK_BRANCH picks a branch). The workflow
 "dinosaurs-loose" must then exist in that environment; set KNOCK_PUSH_CHANNEL_ID to the id
 of its push channel to register a device token. The scenario identifies four users and
-triggers a real workflow for them.
+triggers a real workflow for them, so it first says what it will write and asks; without a
+terminal to ask on, it refuses unless --yes is given.
 
 The user token is signed with KNOCK_SIGNING_KEY when set, otherwise with a throwaway RSA key.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
+import sys
 import time
 from typing import Any
 
 import knockkit
-from knockkit import KnockInstance, messages, users, workflows
+from knockkit import KnockInstance, NotFoundError, messages, users, workflows
 
 
 class MyKnock(KnockInstance, app="quickstart"):
@@ -68,10 +72,18 @@ def run(client: knockkit.Client, push_channel_id: str | None, release: Any = Non
 
     say(f"\n4. Trigger {WORKFLOW!r}")
     cancellation_key = f"trex-alert-{int(time.time())}"
-    result = workflows.trigger(
-        client, WORKFLOW, recipients=RECIPIENTS, actor="dnedry", tenant="jurassic-park",
-        data={"type": "trex", "priority": 1}, cancellation_key=cancellation_key,
-    )  # fmt: skip
+    try:
+        result = workflows.trigger(
+            client, WORKFLOW, recipients=RECIPIENTS, actor="dnedry", tenant="jurassic-park",
+            data={"type": "trex", "priority": 1}, cancellation_key=cancellation_key,
+        )  # fmt: skip
+    except NotFoundError:
+        raise SystemExit(
+            f"\nThe workflow {WORKFLOW!r} does not exist in this Knock environment ({client.base_url}"
+            f"{', branch ' + client.branch if client.branch else ''}). Create a workflow with the key {WORKFLOW!r} "
+            "in the Knock dashboard (steps: in-app feed, email, a delay, push), commit it to this environment, "
+            "and run the quickstart again."
+        ) from None
     say(f"   workflow run {result.workflow_run_id} for {', '.join(RECIPIENTS)}")
     say(f"   actor dnedry, tenant jurassic-park, cancellation key {cancellation_key}")
 
@@ -110,10 +122,30 @@ def throwaway_signing_key() -> str:
     return pem.decode()
 
 
+def confirmed(client: knockkit.Client, yes: bool) -> bool:
+    """Whether the user agrees to write to the Knock environment of ``client``: --yes, or a "y" typed
+    at the terminal. Without a terminal and without --yes, refuse (say so and return False)."""
+    branch = f", branch {client.branch}" if client.branch else ""
+    say(f"This writes to the Knock environment at {client.base_url}{branch}: it identifies the users "
+        f"{', '.join(PEOPLE)}, sets their preferences and triggers the workflow {WORKFLOW!r} for them.")  # fmt: skip
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        say("Refusing to write without asking: run it in a terminal to answer, or pass --yes. "
+            "(Unset KNOCK_API_KEY to run against an embedded fake Knock instead.)")  # fmt: skip
+        return False
+    return input("Go ahead? [y/N] ").strip().lower() in ("y", "yes")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Knock's seed scenario, step by step.")
+    parser.add_argument("--yes", action="store_true", help="with KNOCK_API_KEY set, write to Knock without asking")
+    args = parser.parse_args()
     if os.environ.get("KNOCK_API_KEY"):
         client = MyKnock.client()  # KNOCK_API_KEY, KNOCK_BASE_URL and KNOCK_BRANCH, read now
         say(f"Running against the Knock API at {client.base_url} (KNOCK_API_KEY is set).")
+        if not confirmed(client, args.yes):
+            raise SystemExit(1)
         run(client, os.environ.get("KNOCK_PUSH_CHANNEL_ID"))
         return
 

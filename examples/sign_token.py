@@ -20,10 +20,14 @@ import json
 import os
 from typing import Any
 
-from _target import connect, say
-
 import knockkit
-from knockkit import Grant, users
+from knockkit import Grant, KnockInstance, users
+from knockkit.testing import FakeKnock
+
+
+class MyKnock(KnockInstance, app="myapp"):
+    """Your app's Knock instance, declared once (settings: KNOCK_API_KEY etc. from the environment)."""
+
 
 USER_ID = "jhammond"
 
@@ -45,21 +49,32 @@ def throwaway_key() -> tuple[str, str]:
     return private.decode(), public.decode()
 
 
-def main() -> None:
-    with connect() as target:
-        users.identify(target.client, USER_ID, {"name": "John Hammond", "email": "jhammond@ingen.net"})
-        say(f"\nidentified {USER_ID}")
+def identify_the_user() -> None:
+    """The token's user exists in Knock (on the embedded fake when KNOCK_API_KEY is not set)."""
+    if os.environ.get("KNOCK_API_KEY"):
+        client = MyKnock.client()  # settings from KNOCK_API_KEY, KNOCK_BASE_URL and KNOCK_BRANCH
+        print(f"Running against the Knock API at {client.base_url} (KNOCK_API_KEY is set).")
+        users.identify(client, USER_ID, {"name": "John Hammond", "email": "jhammond@ingen.net"})
+    else:
+        with FakeKnock() as fake:  # no key: a stateful fake Knock on 127.0.0.1 (knockkit.testing)
+            print(f"KNOCK_API_KEY is not set: running against an embedded fake Knock at {fake.url}.")
+            users.identify(fake.client(), USER_ID, {"name": "John Hammond", "email": "jhammond@ingen.net"})
+    print(f"\nidentified {USER_ID}")
 
-    say("\n1. The signing key")
+
+def main() -> None:
+    identify_the_user()
+
+    print("\n1. The signing key")
     signing_key = os.environ.get("KNOCK_SIGNING_KEY")
     public_key = None
     if signing_key:
-        say("   KNOCK_SIGNING_KEY is set: signing with it")
+        print("   KNOCK_SIGNING_KEY is set: signing with it")
     else:
         signing_key, public_key = throwaway_key()
-        say("   KNOCK_SIGNING_KEY is not set: signing with a throwaway RSA key generated just now (cryptography)")
+        print("   KNOCK_SIGNING_KEY is not set: signing with a throwaway RSA key generated just now (cryptography)")
 
-    say(f"\n2. Sign a token for {USER_ID}, valid for an hour, with grants")
+    print(f"\n2. Sign a token for {USER_ID}, valid for an hour, with grants")
     token = knockkit.sign_user_token(
         USER_ID,
         signing_key=signing_key,
@@ -70,26 +85,26 @@ def main() -> None:
         ],
         jti=True,
     )
-    say(f"   {token[:40]}... ({len(token)} characters)")
+    print(f"   {token[:40]}... ({len(token)} characters)")
 
-    say("\n3. What is in it")
+    print("\n3. What is in it")
     header_part, claims_part, _ = token.split(".")
     claims = decode_part(claims_part)
-    say(f"   header: {decode_part(header_part)}")
-    say(f"   sub: {claims['sub']}")
+    print(f"   header: {decode_part(header_part)}")
+    print(f"   sub: {claims['sub']}")
     for name in ("iat", "exp"):
         when = dt.datetime.fromtimestamp(claims[name], dt.timezone.utc)
-        say(f"   {name}: {claims[name]}  ({when:%Y-%m-%d %H:%M:%S} UTC)")
-    say(f"   jti: {claims['jti']}")
+        print(f"   {name}: {claims[name]}  ({when:%Y-%m-%d %H:%M:%S} UTC)")
+    print(f"   jti: {claims['jti']}")
     for entity, granted in claims["grants"].items():
-        say(f"   grants on {entity}: {', '.join(granted)}")
+        print(f"   grants on {entity}: {', '.join(granted)}")
 
     if public_key is not None:
         from jose import jwt
 
         checked = jwt.decode(token, public_key, algorithms=["RS256"])
-        say(f"\n4. The throwaway key's public half verifies it: sub={checked['sub']}")
-    say("\nPass the token to your frontend (a cookie or an API response) with your public API key.")
+        print(f"\n4. The throwaway key's public half verifies it: sub={checked['sub']}")
+    print("\nPass the token to your frontend (a cookie or an API response) with your public API key.")
 
 
 if __name__ == "__main__":

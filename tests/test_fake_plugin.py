@@ -103,8 +103,8 @@ def test_quickstart_with_a_key_talks_to_the_api_it_is_given() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
         env |= {"KNOCK_API_KEY": key, "KNOCK_BASE_URL": url, "KNOCK_PUSH_CHANNEL_ID": FakeKnock.channel_id("push")}
         result = subprocess.run(
-            [sys.executable, str(ROOT / "examples" / "quickstart.py")], capture_output=True, text=True, env=env,
-            timeout=120, cwd=ROOT,
+            [sys.executable, str(ROOT / "examples" / "quickstart.py"), "--yes"], capture_output=True, text=True,
+            env=env, timeout=120, cwd=ROOT,
         )  # fmt: skip
     finally:
         server.terminate()
@@ -115,3 +115,98 @@ def test_quickstart_with_a_key_talks_to_the_api_it_is_given() -> None:
     assert "jhammond  email        sent" in result.stdout
     assert "so far (Knock sends asynchronously)" in result.stdout
 
+
+def _quickstart_with_a_key(fake_url: str, key: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
+    env |= {"KNOCK_API_KEY": key, "KNOCK_BASE_URL": fake_url}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "quickstart.py"), *args], capture_output=True, text=True, env=env,
+        timeout=120, cwd=ROOT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_quickstart_with_a_key_and_no_terminal_refuses_to_write_without_yes() -> None:
+    from knockkit.testing import FakeKnock
+
+    with FakeKnock() as fake:
+        result = _quickstart_with_a_key(fake.url, fake.api_key)
+        assert result.returncode == 1, result.stderr
+        assert "This writes to the Knock environment at " + fake.url in result.stdout
+        assert "Refusing to write without asking" in result.stdout and "--yes" in result.stdout
+        assert fake.requests == []  # nothing was sent
+
+
+def test_quickstart_turns_a_missing_workflow_into_a_message() -> None:
+    from knockkit.testing import FakeKnock
+
+    with FakeKnock() as fake:  # no workflow declared: the trigger is a 404
+        result = _quickstart_with_a_key(fake.url, fake.api_key, "--yes")
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr, result.stderr
+        assert f"The workflow 'dinosaurs-loose' does not exist in this Knock environment ({fake.url})" in result.stderr
+        triggers = [r for r in fake.requests if r.path.endswith("/trigger")]
+        sent = [(r.method, r.path, r.status) for r in triggers]
+        assert sent == [("POST", "/v1/workflows/dinosaurs-loose/trigger", 404)]
+
+
+def _pytest_in(tmp_path: Path, test_source: str, env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run pytest (with this checkout's plugin) on one test file in ``tmp_path``, as a user's project would."""
+    (tmp_path / "test_user.py").write_text(textwrap.dedent(test_source))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
+    env |= {"PYTHONPATH": str(ROOT), **env_extra}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_user.py"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+
+
+def test_a_failed_fake_assertion_reports_the_test_line_not_the_fakes_source(tmp_path: Path) -> None:
+    result = _pytest_in(tmp_path, """
+        def test_alert(knock, knock_client):
+            knock.add_workflow("dinosaurs-loose", steps=["email"])
+            knock.assert_message_sent(recipient="jhammond", channel_type="email")
+    """, {})  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert "test_user.py:4: AssertionError" in result.stdout
+    assert "AssertionError: expected at least one message, found 0" in result.stdout
+    assert "_server.py" not in result.stdout and "plugin.py" not in result.stdout, result.stdout
+
+
+REAL_ENV_TESTS = """
+    import os
+
+    import pytest
+
+    import knockkit
+
+    class MyKnock(knockkit.KnockInstance, app="myapp"):
+        pass
+
+    def test_a_forgetful_test_cannot_use_the_shell_key():
+        assert "KNOCK_API_KEY" not in os.environ and "KNOCK_BRANCH" not in os.environ
+        with pytest.raises(knockkit.ApiKeyMissingError):
+            MyKnock.client()
+
+    @pytest.mark.knock_real_environment
+    def test_an_opted_in_test_sees_it():
+        assert os.environ["KNOCK_API_KEY"] == "sk_real_looking_key"
+        assert os.environ["KNOCK_BRANCH"] == "staging"
+"""
+
+
+def test_a_key_for_real_knock_is_hidden_from_tests_unless_they_opt_in(tmp_path: Path) -> None:
+    result = _pytest_in(tmp_path, REAL_ENV_TESTS, {"KNOCK_API_KEY": "sk_real_looking_key", "KNOCK_BRANCH": "staging"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
+    assert "sk_real_looking_key" not in result.stdout + result.stderr
+
+
+def test_a_key_for_a_loopback_knock_is_left_alone(tmp_path: Path) -> None:
+    result = _pytest_in(tmp_path, """
+        import os
+
+        def test_sees_the_local_knock():
+            assert os.environ["KNOCK_API_KEY"] == "sk_local"
+            assert os.environ["KNOCK_BASE_URL"] == "http://127.0.0.1:8111"
+    """, {"KNOCK_API_KEY": "sk_local", "KNOCK_BASE_URL": "http://127.0.0.1:8111"})  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
