@@ -3,10 +3,13 @@ messages over the API, held runs continued by the clock, cancel and release, the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import urllib3
 
 import knockkit
 from knockkit import messages, users, workflows
@@ -104,3 +107,96 @@ def test_a_bad_directory_fails_when_the_fake_starts(tmp_path: Path) -> None:
     (tmp_path / "broken" / "workflow.json").write_text('{"steps": [{"ref": "d", "type": "delay"}]}')
     with pytest.raises(ValueError, match=r"broken/workflow\.json"):
         FakeKnock(workflows_dir=tmp_path)
+
+
+# --- the clock ---------------------------------------------------------------------------------
+
+
+def post_clock(fake: FakeKnock, body: Any) -> urllib3.BaseHTTPResponse:
+    return urllib3.request("POST", fake.url + "/_fake/clock/advance", json=body,
+                           headers={"Authorization": f"Bearer {fake.api_key}"}, retries=False)  # fmt: skip
+
+
+def comment(client: knockkit.Client, actor: dict[str, str], preview: str) -> None:
+    workflows.trigger(client, "new-comment", recipients=["jhammond"], actor=actor, data={**COMMENT, "preview": preview})
+
+
+def test_the_clock_closes_batches_and_ends_delays(fake: FakeKnock, client: knockkit.Client) -> None:
+    comment(client, ELLIE, "The fence is down")
+    fake.clock.advance(minutes=2)
+    comment(client, {"id": "agrant", "name": "Alan Grant"}, "Clever girl")
+    assert fake.messages(workflow="new-comment") == [] and fake.runs()[0].held_at == "batch_1"
+
+    fake.clock.advance(minutes=3)  # the 5-minute batch window closes
+    (feed,) = contents(client, fake, "new-comment")
+    assert feed["blocks"][0]["content"] == "**Ellie Sattler** and 1 other left 2 comments on *Raptor pen*\n"  # type: ignore[index]
+    assert fake.runs()[0].held_at == "delay_1"
+
+    fake.clock.set(fake.clock.now() + dt.timedelta(minutes=10))  # the delay ends: the unread feed item gets an email
+    _feed_item, email = contents(client, fake, "new-comment")
+    assert email["subject_line"] == "2 new comments on Raptor pen"
+    assert "<li><strong>Alan Grant</strong>: Clever girl</li>" in str(email["html_body"])
+    assert [r.status for r in fake.runs()] == ["completed", "completed"]
+
+
+def test_reading_the_feed_item_skips_the_email(fake: FakeKnock, client: knockkit.Client) -> None:
+    comment(client, ELLIE, "The fence is down")
+    fake.clock.advance(minutes=5)
+    (feed,) = fake.messages(workflow="new-comment")
+    messages.mark_as_read(client, feed.id)
+    fake.clock.advance(minutes=10)
+
+    assert [m.id for m in fake.messages(workflow="new-comment")] == [feed.id]
+    (run,) = fake.runs()
+    assert run.status == "completed" and run.skipped[0].startswith("email_1: condition: ")
+
+
+def test_the_clock_over_http(fake: FakeKnock, client: knockkit.Client) -> None:
+    comment(client, ELLIE, "The fence is down")
+    before = fake.clock.now()
+
+    reply = post_clock(fake, {"minutes": 5})
+    assert reply.status == 200
+    answer = reply.json()
+    moved = dt.datetime.fromisoformat(answer["now"].replace("Z", "+00:00")) - before
+    assert dt.timedelta(minutes=5) <= moved < dt.timedelta(minutes=6)  # the clock follows real time between jumps
+    assert answer["outcomes"][:2] == [
+        "new-comment → jhammond · batch_1 (batch): passed — batch elapsed with 1 activity",
+        "new-comment → jhammond · in_app_feed_1 (in_app_feed): sent"]  # fmt: skip
+    assert answer["outcomes"][2].startswith("new-comment → jhammond · delay_1 (delay): held until ")
+    later = (before + dt.timedelta(minutes=20)).isoformat()
+    assert post_clock(fake, {"to": later}).json()["outcomes"] == [
+        "new-comment → jhammond · delay_1 (delay): passed — delay elapsed",
+        "new-comment → jhammond · email_1 (email): sent"]  # fmt: skip
+
+
+@pytest.mark.parametrize("body, message", [
+    ({}, "the body must be"), ({"fortnights": 1}, "got keys ['fortnights']"),
+    ({"seconds": "5"}, "seconds must be a number"),
+    ({"seconds": -5}, "only moves forward"), ({"to": "yesterday"}, "ISO 8601"), ([1], "must be a JSON object"),
+])  # fmt: skip
+def test_a_bad_clock_request_is_a_422(fake: FakeKnock, body: Any, message: str) -> None:
+    reply = post_clock(fake, body)
+    assert reply.status == 422 and message in reply.json()["message"]
+
+
+def test_without_loaded_workflows_there_is_no_clock_route() -> None:
+    with FakeKnock() as fake:
+        reply = post_clock(fake, {"seconds": 1})
+        assert reply.status == 422 and "--workflows DIR" in reply.json()["message"]
+        assert post_clock(fake, None).status == 422
+
+
+def test_release_and_cancel_reach_loaded_workflows(fake: FakeKnock, client: knockkit.Client) -> None:
+    workflows.trigger(client, "new-comment", recipients=["jhammond"], data=COMMENT, cancellation_key="c1")
+    users.identify(client, "agrant", {"name": "Alan Grant", "email": "agrant@ingen.net"})
+    workflows.trigger(client, "new-comment", recipients=["agrant"], data=COMMENT, cancellation_key="c2")
+
+    assert fake.release(recipient="jhammond") == 1  # past the batch, on to the delay
+    assert [r.held_at for r in fake.runs()] == ["delay_1", "batch_1"]
+    workflows.cancel(client, "new-comment", "c2")  # its activity leaves the batch; the batch closes empty
+    assert fake.release() == 2
+    assert [r.status for r in fake.runs()] == ["completed", "cancelled"]
+    assert fake.runs()[1].skipped[-1] == "batch_1: the batch closed with no activities (all were cancelled)"
+    assert [(m.recipient, (m.channel or {})["type"]) for m in fake.messages()] == [  # type: ignore[index]
+        ("jhammond", "in_app_feed"), ("jhammond", "email")]

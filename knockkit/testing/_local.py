@@ -39,6 +39,7 @@ class LocalWorkflows:
         self._state = state
         self._log = log
         self._vars = dict(vars or {})
+        self.lines: list[str] = []  # every outcome's line, oldest first (the clock route answers with them)
         self.engine: Engine = Engine(clock, vars=self._vars, gate=self._gate)
         clock.subscribe(lambda _now: self._on_clock())
 
@@ -102,6 +103,7 @@ class LocalWorkflows:
         touched: set[str] = set()
         for outcome in outcomes:
             touched.add(outcome.run_id)
+            self.lines.append(outcome.line())
             if self._log is not None:
                 print(outcome.line(), file=self._log, flush=True)
             run = state.runs.get(outcome.run_id)
