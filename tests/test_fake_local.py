@@ -4,6 +4,11 @@ messages over the API, held runs continued by the clock, cancel and release, the
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -200,3 +205,48 @@ def test_release_and_cancel_reach_loaded_workflows(fake: FakeKnock, client: knoc
     assert fake.runs()[1].skipped[-1] == "batch_1: the batch closed with no activities (all were cancelled)"
     assert [(m.recipient, (m.channel or {})["type"]) for m in fake.messages()] == [  # type: ignore[index]
         ("jhammond", "in_app_feed"), ("jhammond", "email")]
+
+
+# --- the terminal ------------------------------------------------------------------------------
+
+
+def test_the_standalone_server_loads_workflows_and_prints_each_step() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "knockkit.testing", "--port", "0", "--workflows", str(WORKFLOWS),
+         "--var", f"app_url={APP_URL}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        banner = []
+        while not banner or not banner[-1].startswith("Press Ctrl-C"):
+            banner.append(process.stdout.readline())
+        url = re.search(r"http://127\.0\.0\.1:\d+", banner[0])
+        key = re.search(r"API key: (\S+)", banner[1])
+        assert url and key, banner
+        assert f"  push: {FakeKnock.channel_id('push')}\n" in banner
+        assert "workflow new-comment (loaded): batch_1 -> in_app_feed_1 -> delay_1 -> email_1\n" in banner
+        client = knockkit.Client(api_key=key.group(1), base_url=url.group(0), backoff_factor=0.001)
+        users.identify(client, "jhammond", {"name": "John Hammond", "email": "jhammond@ingen.net"})
+        workflows.trigger(client, "welcome", recipients=["jhammond"], data={"trial_days": 14})
+        moved = urllib3.request("POST", url.group(0) + "/_fake/clock/advance", json={"minutes": 1},
+                                headers={"Authorization": f"Bearer {key.group(1)}"})  # fmt: skip
+        assert moved.status == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert "welcome → jhammond · email_1 (email): sent\n" in err
+    assert ("welcome → jhammond · sms_1 (sms): skipped — condition: recipient.phone_number not_empty was false "
+            "(recipient.phone_number is not set)\n") in err  # fmt: skip
+    assert "POST /_fake/clock/advance -> 200" in err
+
+
+def test_the_standalone_server_names_a_malformed_workflow_file(tmp_path: Path) -> None:
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "workflow.json").write_text("{")
+    result = subprocess.run([sys.executable, "-m", "knockkit.testing", "--port", "0", "--workflows", str(tmp_path)],
+                            capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert result.returncode == 2
+    assert "broken/workflow.json" in result.stderr and "Traceback" not in result.stderr

@@ -264,6 +264,14 @@ class FakeKnock:
         with self._state.lock:
             return self._local().load(path)
 
+    def loaded_workflows(self) -> dict[str, list[str]]:
+        """The workflows loaded from directories, each with its top-level step refs."""
+        with self._state.lock:
+            local = self._state.local
+            if local is None:
+                return {}
+            return {key: [step.ref for step in d.steps] for key, d in sorted(local.engine.workflows.items())}
+
     @property
     def clock(self) -> Clock:
         """The clock loaded workflows run on (real time until moved): ``fake.clock.advance(minutes=5)``
