@@ -70,3 +70,19 @@ def test_the_preview_script_tells_the_story() -> None:
     assert "took branch 'Express'" in out and "took branch 'Default'" in out
     assert ":receipt: Invoice *INV-7* for InGen (€1,200.00) is due Mar 5." in out
     assert out.rstrip().endswith("7 runs, 9 messages, 0 template errors")
+
+
+def test_the_local_knock_script_serves_rendered_messages() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "knock" / "local_knock.py")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "embedded fake Knock" in out
+    assert "    subject: Welcome to Jurassic Park, John Hammond\n" in out
+    assert "    Welcome to Jurassic Park, John Hammond! Reply STOP to opt out.\n" in out
+    after_batch = out.split("The clock moves 5 minutes on:\n")[1].split("The clock moves 10 minutes on:\n")
+    assert "**Ellie Sattler** and 1 other left 2 comments on *Raptor pen*" in after_batch[0]
+    assert "subject: 2 new comments on Raptor pen" in after_batch[1]
+    assert "- Alan Grant: Clever girl" in after_batch[1]
