@@ -107,6 +107,16 @@ def test_load_workflows_returns_the_keys_and_reset_forgets_the_runs(fake: FakeKn
     assert run.status == "completed" and len(run.message_ids) == 1
 
 
+def test_without_the_local_extra_loading_says_what_to_install() -> None:
+    code = ("import sys; sys.modules['liquid'] = None\n"
+            "from knockkit.testing import FakeKnock\n"
+            f"FakeKnock(workflows_dir={str(WORKFLOWS)!r})")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "ImportError: running loaded workflows needs the 'local' extra: pip install 'knockkit[local]' " \
+        "(missing: liquid)" in done.stderr
+
+
 def test_a_bad_directory_fails_when_the_fake_starts(tmp_path: Path) -> None:
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "workflow.json").write_text('{"steps": [{"ref": "d", "type": "delay"}]}')

@@ -8,6 +8,7 @@ The engine (and Liquid) is imported only when a directory is loaded, so
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
@@ -36,6 +37,7 @@ class LocalWorkflows:
                  log: TextIO | None = None) -> None:  # fmt: skip
         from knockkit.testing.engine import Engine
 
+        _require_local_extra()
         self._state = state
         self._log = log
         self._vars = dict(vars or {})
@@ -169,6 +171,21 @@ class LocalWorkflows:
 def _plain(record: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
+
+
+def _require_local_extra() -> None:
+    """Fail when workflows are loaded, not at the first render inside a request."""
+    missing = [name for name in ("liquid", "babel", "markdown") if _missing(name)]
+    if missing:
+        raise ImportError(f"running loaded workflows needs the 'local' extra: pip install 'knockkit[local]' "
+                          f"(missing: {', '.join(missing)})")  # fmt: skip
+
+
+def _missing(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is None
+    except ValueError:  # sys.modules[name] is None: imports of it are blocked
+        return True
 
 
 def content_shape(content: Any, to: Any, data: Mapping[str, Any]) -> JsonDict:
