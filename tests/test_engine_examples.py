@@ -55,12 +55,18 @@ def test_every_example_channel_step_renders(key: str, step: ChannelStep) -> None
         assert content.subject and content.html_body and content.text_body
 
 
-def test_the_preview_script_tells_the_story() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / "knock" / "preview.py")], cwd=ROOT, env=env,
+def run_example(name: str) -> str:
+    """The stdout of examples/knock/NAME run with this checkout and no KNOCK_* variables; it must exit 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "knock" / name)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    out = done.stdout
+    return done.stdout
+
+
+def test_the_preview_script_tells_the_story() -> None:
+    out = run_example("preview.py")
     assert "welcome → jhammond · email_1 (email): sent" in out
     assert "subject: Welcome to InGen, John Hammond" in out
     assert "new-comment → jhammond · batch_1 (batch): passed — batch elapsed with 2 activities" in out
@@ -70,3 +76,14 @@ def test_the_preview_script_tells_the_story() -> None:
     assert "took branch 'Express'" in out and "took branch 'Default'" in out
     assert ":receipt: Invoice *INV-7* for InGen (€1,200.00) is due Mar 5." in out
     assert out.rstrip().endswith("7 runs, 9 messages, 0 template errors")
+
+
+def test_the_local_knock_script_serves_rendered_messages() -> None:
+    out = run_example("local_knock.py")
+    assert "embedded fake Knock" in out
+    assert "    subject: Welcome to Jurassic Park, John Hammond\n" in out
+    assert "    Welcome to Jurassic Park, John Hammond! Reply STOP to opt out.\n" in out
+    after_batch = out.split("The clock moves 5 minutes on:\n")[1].split("The clock moves 10 minutes on:\n")
+    assert "**Ellie Sattler** and 1 other left 2 comments on *Raptor pen*" in after_batch[0]
+    assert "subject: 2 new comments on Raptor pen" in after_batch[1]
+    assert "- Alan Grant: Clever girl" in after_batch[1]

@@ -623,6 +623,37 @@ def trigger_workflow(state: State, call: Call) -> Reply:
     return ok(result)
 
 
+@route("POST", "/_fake/clock/advance")
+def advance_clock(state: State, call: Call) -> Reply:
+    """Not Knock's: move the clock of loaded workflows (``{"seconds": N}``, also ``minutes``,
+    ``hours``, ``days``, ``weeks``; or ``{"to": "2025-03-03T09:05:00Z"}``); the new time and
+    the lines of what the due runs did."""
+    body = _body(call)
+    if state.local is None:
+        raise invalid("the fake has loaded no workflows, so it has no clock (start it with --workflows DIR)")
+    units = ("seconds", "minutes", "hours", "days", "weeks")
+    unknown = sorted(set(body) - {*units, "to"})
+    if unknown or not body or ("to" in body and len(body) > 1):
+        raise invalid(f"the body must be {{'to': time}} or amounts of {', '.join(units)}; got keys {sorted(body)}")
+    clock, lines = state.local.engine.clock, state.local.lines
+    before = len(lines)
+    try:
+        if "to" in body:
+            to = parse_time(body["to"])
+            if to is None:
+                raise invalid("to must be an ISO 8601 time with a timezone")
+            now = clock.set(to)
+        else:
+            amounts = {unit: body[unit] for unit in units if unit in body}
+            for unit, amount in amounts.items():
+                if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+                    raise invalid(f"{unit} must be a number, not {type(amount).__name__}")
+            now = clock.advance(**amounts)
+    except ValueError as exc:
+        raise invalid(str(exc)) from None
+    return ok({"now": now.isoformat().replace("+00:00", "Z"), "outcomes": lines[before:]})
+
+
 @route("POST", "/v1/workflows/{key}/cancel")
 def cancel_workflow(state: State, call: Call) -> Reply:
     state.cancel(call.params["key"], _body(call))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
+import os
 import socketserver
 import sys
 import threading
@@ -36,6 +37,8 @@ from knockkit.testing._state import (
 
 if TYPE_CHECKING:
     from knockkit.models import Message, Object, Tenant, User
+    from knockkit.testing._local import LocalWorkflows
+    from knockkit.testing.engine import Clock
 
 __all__ = ["FAKE_API_KEY", "FAKE_SLACK_TEAM_ID", "FakeKnock", "RecipientRun", "RecordedRequest"]
 
@@ -135,10 +138,15 @@ class FakeKnock:
     ``with`` block). Every method is thread-safe: one lock guards all state.
     """
 
-    def __init__(self, *, port: int = 0, api_key: str = FAKE_API_KEY, log: bool = False) -> None:
+    def __init__(self, *, port: int = 0, api_key: str = FAKE_API_KEY, log: bool = False,
+                 workflows_dir: str | os.PathLike[str] | None = None, vars: Mapping[str, Any] | None = None,
+                 ) -> None:  # fmt: skip
         self.api_key = api_key
         self._log = log
+        self._vars = dict(vars or {})  # what templates of loaded workflows see as ``vars``
         self._state = State()
+        if workflows_dir is not None:
+            self.load_workflows(workflows_dir)
         self._requests: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
         self._latency = 0.0
@@ -201,9 +209,12 @@ class FakeKnock:
         return f"<FakeKnock {self.url}{' closed' if self._closed else ''}>"
 
     def reset(self) -> None:
-        """Forget everything: entities, workflows, messages, runs, recorded requests, faults, latency."""
+        """Forget everything: entities, declared workflows, messages, runs, recorded requests, faults,
+        latency (workflows loaded from a directory stay loaded; their runs are forgotten)."""
         with self._state.lock:
             self._state.clear()
+            if self._state.local is not None:
+                self._state.local.reset()
             self._requests.clear()
             self._faults.clear()
             self._latency = 0.0
@@ -241,6 +252,41 @@ class FakeKnock:
         with self._state.lock:
             self._state.workflows[key] = workflow
         return workflow
+
+    def load_workflows(self, path: str | os.PathLike[str]) -> list[str]:
+        """Load the workflows in a Knock CLI directory (``knock workflow pull --all``): a
+        folder per workflow with its ``workflow.json`` and template files. Triggering one
+        runs it through the local engine (:mod:`knockkit.testing.engine`): templates are
+        rendered with Liquid, conditions evaluated, delays and batches held on
+        :attr:`clock`. Returns the keys loaded; a malformed file raises
+        ``WorkflowFileError`` naming it. A workflow declared with :meth:`add_workflow`
+        under the same key wins."""
+        with self._state.lock:
+            return self._local().load(path)
+
+    def loaded_workflows(self) -> dict[str, list[str]]:
+        """The workflows loaded from directories, each with its top-level step refs."""
+        with self._state.lock:
+            local = self._state.local
+            if local is None:
+                return {}
+            return {key: [step.ref for step in d.steps] for key, d in sorted(local.engine.workflows.items())}
+
+    @property
+    def clock(self) -> Clock:
+        """The clock loaded workflows run on (real time until moved): ``fake.clock.advance(minutes=5)``
+        or ``fake.clock.set(when)`` continue the runs whose delay or batch window has passed."""
+        with self._state.lock:
+            return self._local().engine.clock
+
+    def _local(self) -> LocalWorkflows:
+        if self._state.local is None:
+            from knockkit.testing._local import LocalWorkflows
+            from knockkit.testing.engine import Clock
+
+            self._state.local = LocalWorkflows(self._state, Clock(real_time=True), vars=self._vars,
+                                               log=sys.stderr if self._log else None)  # fmt: skip
+        return self._state.local
 
     def add_audience(self, key: str) -> None:
         """Declare an (empty) audience, as if made in Knock's dashboard: adding members to an
@@ -311,7 +357,10 @@ class FakeKnock:
             )  # fmt: skip
 
         with self._state.lock:
-            return self._state.release(chosen)
+            released = self._state.release(chosen)
+            if self._state.local is not None:
+                released += self._state.local.release(chosen)
+            return released
 
     # --- inspecting --------------------------------------------------------------------------------
 

@@ -16,9 +16,12 @@ import string
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from knockkit.testing._local import LocalWorkflows
 
 __all__ = [
     "CHANNEL_TYPES",
@@ -66,7 +69,7 @@ def default_channel_id(channel_type: str) -> str:
 
 
 # Held by State but never changed by a request: left out of checkpoints.
-_NOT_STATE = frozenset({"lock", "workflows"})
+_NOT_STATE = frozenset({"lock", "workflows", "local"})
 
 
 def _copy_two_levels(value: Any) -> Any:
@@ -305,6 +308,8 @@ class State:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        # Workflows from a directory, run by the local engine (FakeKnock(workflows_dir=...)).
+        self.local: LocalWorkflows | None = None
         self.clear()
 
     def clear(self) -> None:
@@ -686,7 +691,8 @@ class State:
     def trigger(self, key: str, body: Mapping[str, Any]) -> JsonDict:
         """Run workflow ``key`` for every recipient (and the subscribers of object recipients)."""
         workflow = self.workflows.get(key)
-        if workflow is None:
+        local = self.local if workflow is None and self.local is not None and self.local.knows(key) else None
+        if workflow is None and local is None:
             raise not_found(f"the workflow {key!r}")
         recipients = body.get("recipients")
         if not isinstance(recipients, list) or not recipients:
@@ -728,7 +734,11 @@ class State:
                 "_events": [],
             }
             self.runs[run["id"]] = run
-            self._advance(run, workflow)
+            if local is not None:
+                local.start(run)
+            else:
+                assert workflow is not None
+                self._advance(run, workflow)
         return {"workflow_run_id": run_id}
 
     def _inline_tenant(self, tenant: object) -> str | None:
@@ -790,7 +800,7 @@ class State:
         """Move every held run that matches past its hold step; the number released."""
         released = 0
         for run in list(self.runs.values()):
-            if run["status"] == "processing" and run.get("_held") and predicate(run):
+            if run["status"] == "processing" and run.get("_held") and not run.get("_local") and predicate(run):
                 run.pop("_held")
                 run["_position"] += 1
                 self._advance(run, self.workflows[run["workflow"]])
@@ -798,7 +808,8 @@ class State:
         return released
 
     def cancel(self, key: str, body: Mapping[str, Any]) -> None:
-        if key not in self.workflows:
+        local = self.local if key not in self.workflows and self.local is not None and self.local.knows(key) else None
+        if key not in self.workflows and local is None:
             raise not_found(f"the workflow {key!r}")
         cancellation_key = body.get("cancellation_key")
         if not isinstance(cancellation_key, str) or not cancellation_key:
@@ -809,6 +820,9 @@ class State:
             if not isinstance(recipients, list):
                 raise invalid("recipients must be a list")
             only = {rkey_of(ref, f"recipients[{i}]") for i, ref in enumerate(recipients)}
+        if local is not None:
+            local.cancel(key, cancellation_key, only)
+            return
         for run in self.runs.values():
             if (
                 run["workflow"] == key and run["status"] == "processing" and run.get("_held")
@@ -822,12 +836,19 @@ class State:
     def _execute(self, run: JsonDict, workflow: Workflow, step: Step) -> None:
         """A channel step: create a message when the recipient can receive it and may."""
         key: RKey = run["_key"]
-        reason = self._undeliverable(key, step)
+        reason = self.undeliverable(key, step)
         if reason is None:
             reason = preference_block(self.resolved_preferences(key, run["tenant"]), workflow, step)
         if reason is not None:
             run["_events"].append({"step": step.ref, "skipped": reason})
             return
+        self.send(run, workflow, step)
+
+    def send(self, run: JsonDict, workflow: Workflow, step: Step, content: Any = None, *,
+             message_id: str | None = None) -> JsonDict:  # fmt: skip
+        """Store the message a channel step sent; ``content`` is the engine's rendered
+        content (None: the fake's placeholder content)."""
+        key: RKey = run["_key"]
         stamp = now()
         actors: list[Any] = []
         for activity in run["_activities"]:
@@ -836,7 +857,7 @@ class State:
                 actors.append(actor)
         message: JsonDict = {
             "__typename": "Message",
-            "id": new_id(),
+            "id": message_id or new_id(),
             "channel_id": step.channel_id,
             "channel": {
                 "id": step.channel_id,
@@ -879,10 +900,12 @@ class State:
             "_activities": list(run["_activities"]),
             "_to": self._address(key, step),
             "_events": [],
+            "_content": content,
         }
         self._event(message, "message.sent", stamp)
         self.messages[message["id"]] = message
         run["_events"].append({"step": step.ref, "message_id": message["id"], "channel_type": step.type})
+        return message
 
     def _snapshot(self, key: RKey) -> JsonDict:
         profile = self.profile(key)
@@ -907,7 +930,7 @@ class State:
             return {k: v for k, v in data.items() if k != "connections"}
         return None
 
-    def _undeliverable(self, key: RKey, step: Step) -> str | None:
+    def undeliverable(self, key: RKey, step: Step) -> str | None:
         profile = self.profile(key)
         if step.type == "email" and not profile.get("email"):
             return "the recipient has no email"
@@ -947,6 +970,9 @@ class State:
         else:
             self._engage(message, status, on, stamp)
         message["updated_at"] = stamp
+        if self.local is not None and message.get("_content") is not None:
+            engagement = [name for name, field in _ENGAGEMENT.items() if message.get(field)]
+            self.local.engine.update_message(message["id"], engagement=engagement)
         return self.render_message(message)
 
     def _engage(self, message: JsonDict, status: str, on: bool, stamp: str) -> None:
@@ -983,9 +1009,15 @@ class State:
         kind, data, to = message["_channel_type"], message["data"], message["_to"]
         if kind not in CONTENT_CHANNEL_TYPES:  # the spec has no content shape for http (webhook) messages
             raise not_found(f"the content of {kind} message {message['id']!r}")
+        content: JsonDict
+        if message.get("_content") is not None:
+            from knockkit.testing._local import content_shape
+
+            content = content_shape(message["_content"], to, data)
+            return {"__typename": "MessageContent", "message_id": message["id"], "data": content,
+                    "inserted_at": message["inserted_at"]}  # fmt: skip
         title, text = str(message["workflow"]), json.dumps(data, sort_keys=True)
         escaped = html.escape(text)
-        content: JsonDict
         if kind == "email":
             content = {
                 "__typename": "MessageEmailContent", "from": FAKE_SENDER, "to": to, "cc": None, "bcc": None,
