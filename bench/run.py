@@ -153,8 +153,9 @@ class KnockKit:
         count = 0
         for message in self.knockkit.paginate(self.messages.list, self.client, page_size=PAGE_SIZE):
             recipient = message.recipient
-            recipient_id = recipient if isinstance(recipient, str) else recipient["id"]
-            count += len(recipient_id) > 0 and len(message.id) > 0 and (message.source or {})["key"] == KEY_SOURCE
+            recipient_id = recipient.id if recipient is not None and not isinstance(recipient, str) else recipient
+            source_key = message.source.key if message.source is not None else None
+            count += len(recipient_id or "") > 0 and len(message.id) > 0 and source_key == KEY_SOURCE
         return count
 
     def new_client(self, key: str) -> Any:
