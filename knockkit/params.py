@@ -167,7 +167,7 @@ class PushDeviceParams(TypedDict):
 class PushChannelDataParams(TypedDict, total=False):
     """APNs, FCM and Expo: device tokens, or devices with their locale and timezone."""
 
-    tokens: Sequence[str]
+    tokens: list[str]  # a list: a str would pass as a Sequence[str]
     devices: Sequence[PushDeviceParams]
 
 
@@ -178,12 +178,12 @@ class AwsSnsDeviceParams(TypedDict):
 
 
 class AwsSnsChannelDataParams(TypedDict, total=False):
-    target_arns: Sequence[str]
+    target_arns: list[str]
     devices: Sequence[AwsSnsDeviceParams]
 
 
 class OneSignalChannelDataParams(TypedDict):
-    player_ids: Sequence[str]
+    player_ids: list[str]
 
 
 class IncomingWebhookParams(TypedDict):
