@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import collections.abc
 import datetime as _dt
+import sys
 import threading
 import types
 import typing
@@ -36,6 +37,7 @@ __all__ = ["structure", "unstructure"]
 
 Reader = Callable[[Any, Any], Any]  # (JSON value, the JSON object it sits in or None) -> decoded value
 _NoneType = type(None)
+_SAME: Any = object()  # a union member that is the value's own class: the value is kept as is
 #: Where a decoded instance notes the wire keys its JSON did not have (not a field: not in eq or repr).
 ABSENT_KEYS = "__knockkit_absent__"
 _LOCK = threading.RLock()
@@ -113,6 +115,10 @@ def parse_time(value: Any, _parent: Any = None) -> _dt.datetime:
     if value.endswith(("Z", "z")):  # Python 3.10's fromisoformat does not read "Z"
         value = value[:-1] + "+00:00"
     return _dt.datetime.fromisoformat(value)
+
+
+# Python 3.11+ reads Knock's "...Z" timestamps itself: the fast path of a timestamp field.
+_from_iso: Callable[[Any], _dt.datetime] = _dt.datetime.fromisoformat if sys.version_info >= (3, 11) else parse_time
 
 
 def _container_kind(tp: Any) -> type | None:
@@ -207,9 +213,9 @@ def _union_reader(union: Any, pick: Pick | None) -> Reader:
         elif member is _dt.datetime:
             by_kind[str] = parse_time
         elif member in (str, int, float, bool):
-            by_kind[member] = _scalar_reader(member)
+            by_kind[member] = _SAME  # the value's class is the member's: nothing to check
             if member is float:
-                by_kind.setdefault(int, by_kind[float])
+                by_kind.setdefault(int, _scalar_reader(float))  # an int is a fine float
         else:
             raise TypeError(f"no reader for {member!r} in {union!r}")
     models = [m for m in objects if isinstance(m, type) and issubclass(m, Model)]
@@ -224,6 +230,8 @@ def _union_reader(union: Any, pick: Pick | None) -> Reader:
 
     def read_union(value: Any, parent: Any = None) -> Any:
         read = by_kind.get(value.__class__)
+        if read is _SAME:
+            return value
         if read is None:
             raise TypeError(f"expected {names}, not {type(value).__name__}")
         return read(value, parent)
@@ -409,7 +417,10 @@ def _make_decoder(cls: type[Model]) -> Reader:
             for wire in times:
                 value = values[wire]
                 if value is not None:
-                    values[wire] = parse_time(value)
+                    try:
+                        values[wire] = _from_iso(value)
+                    except (TypeError, ValueError):  # not text, or 3.10 and "Z": the full rule, or its error
+                        values[wire] = parse_time(value)
             for wire, read in nested:
                 value = values[wire]
                 if value is not None:
