@@ -394,18 +394,23 @@ def _make_decoder(cls: type[Model]) -> Reader:
     plan = _FieldPlan(cls)
     name, extra_name = plan.name, cls._extra
     layouts: dict[tuple[str, ...], tuple[Any, ...]] = {}
+    all_known = frozenset(plan.known)
+    complete = plan.layout(tuple(plan.known))
 
     def decode(data: Any, _parent: Any = None) -> Any:
         if data.__class__ is not dict:
             if not isinstance(data, Mapping):
                 raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
             data = dict(data)
-        keys = tuple(data)
-        layout = layouts.get(keys)
-        if layout is None:
-            layout = plan.layout(keys)
-            if len(layouts) < _MAX_LAYOUTS:
-                layouts[keys] = layout
+        if data.keys() == all_known:  # every field and nothing else (in any order): the usual object
+            layout = complete
+        else:
+            keys = tuple(data)
+            layout = layouts.get(keys)
+            if layout is None:
+                layout = plan.layout(keys)
+                if len(layouts) < _MAX_LAYOUTS:
+                    layouts[keys] = layout
         unknown, fill, checks, times, nested, factories, renames = layout
         values = data.copy() if fill is None else {**fill, **data}
         extra = {key: values.pop(key) for key in unknown} if unknown else {}
