@@ -402,15 +402,15 @@ def _make_decoder(cls: type[Model]) -> Reader:
             if not isinstance(data, Mapping):
                 raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
             data = dict(data)
-        if data.keys() == all_known:  # every field and nothing else (in any order): the usual object
-            layout = complete
-        else:
+        layout = complete
+        if data.keys() != all_known:  # not every field and nothing else (the usual object, in any order)
             keys = tuple(data)
-            layout = layouts.get(keys)
-            if layout is None:
-                layout = plan.layout(keys)
+            found = layouts.get(keys)
+            if found is None:
+                found = plan.layout(keys)
                 if len(layouts) < _MAX_LAYOUTS:
-                    layouts[keys] = layout
+                    layouts[keys] = found
+            layout = found
         unknown, fill, checks, times, nested, factories, renames = layout
         values = data.copy() if fill is None else {**fill, **data}
         extra = {key: values.pop(key) for key in unknown} if unknown else {}
