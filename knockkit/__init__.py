@@ -13,6 +13,7 @@ functional resource modules::
 from __future__ import annotations
 
 import importlib
+import os as _os
 from typing import TYPE_CHECKING, Any
 
 from knockkit import errors
@@ -57,6 +58,10 @@ if TYPE_CHECKING:
         workflow_recipient_runs,
         workflows,
     )
+    from knockkit._http import segment
+    from knockkit._raw import request
+    from knockkit._response import Response, with_response
+    from knockkit._transport.observe import RequestEvent
     from knockkit.models import Page
     from knockkit.tokens import Grant, object_grant, sign_user_token, tenant_grant, user_grant
 
@@ -85,12 +90,23 @@ _LAZY_MODULES = frozenset(
 )
 _LAZY_NAMES = {
     "Page": "knockkit.models",
+    "RequestEvent": "knockkit._transport.observe",
+    "Response": "knockkit._response",
+    "request": "knockkit._raw",
+    "segment": "knockkit._http",
+    "with_response": "knockkit._response",
     "Grant": "knockkit.tokens",
     "object_grant": "knockkit.tokens",
     "sign_user_token": "knockkit.tokens",
     "tenant_grant": "knockkit.tokens",
     "user_grant": "knockkit.tokens",
 }
+
+
+if _os.environ.get("KNOCK_LOG"):  # the official SDKs' switch: KNOCK_LOG=info|debug logs to stderr
+    from knockkit._transport.observe import log_to_stderr
+
+    log_to_stderr(_os.environ["KNOCK_LOG"])
 
 
 def __getattr__(name: str) -> Any:
@@ -125,6 +141,8 @@ __all__ = [
     "Page",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestEvent",
+    "Response",
     "ServerError",
     "UnprocessableEntityError",
     "WebhookVerificationError",
@@ -146,13 +164,16 @@ __all__ = [
     "objects",
     "paginate",
     "providers",
+    "request",
     "schedules",
+    "segment",
     "sign_user_token",
     "tenant_grant",
     "tenants",
     "user_grant",
     "users",
     "webhooks",
+    "with_response",
     "workflow_recipient_runs",
     "workflows",
 ]

@@ -1,8 +1,9 @@
 """Rules for values that end up in a URL or an HTTP header, one function each.
 
 Path ids (resource modules, the executor, bulk id lists, token grant entities) go through
-:func:`check_id`; header values (API key, branch, idempotency key) through
-:func:`check_header_value`. Messages name the argument and the rule, never a secret.
+:func:`check_id`; header values (API key, branch, idempotency key, a client's default headers)
+through :func:`check_header_value`, and header names through :func:`check_header_name`.
+Messages name the argument and the rule, never a secret.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["MAX_USER_ID_LENGTH", "check_header_value", "check_id"]
+__all__ = ["MAX_USER_ID_LENGTH", "check_header_name", "check_header_value", "check_id"]
 
 MAX_USER_ID_LENGTH = 256
 
 _VISIBLE = re.compile(r"[\x21-\x7e]+")
 _VISIBLE_WITH_SPACES = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110's token: what a header name may be
 
 
 def check_id(name: str, value: object, *, user: bool = False) -> str:
@@ -46,8 +48,8 @@ def check_header_value(field: str, value: object, *, spaces: bool = False, secre
         raise ValueError(f"{field} must not be empty")
     if not value.strip():
         raise ValueError(f"{field} is only whitespace; it must be {rule}")
-    if value != value.strip(" "):
-        problem = "leading or trailing spaces"
+    if value != value.strip(" \t\r\n"):  # (other invisible characters are named below)
+        problem = "leading or trailing whitespace"
     elif spaces and "  " in value:
         problem = f"two spaces in a row at position {value.index('  ')}"
     else:
@@ -55,6 +57,17 @@ def check_header_value(field: str, value: object, *, spaces: bool = False, secre
         problem = f"{_describe(value[index], secret)} at position {index}"
     hint = " (often left by an editor or a secrets file; copy the key again)" if secret else ""
     raise ValueError(f"{field} contains {problem}; it must be {rule}{hint}")
+
+
+def check_header_name(field: str, name: object) -> str:
+    """A header name: an HTTP token (letters, digits and ``!#$%&'*+-.^_`|~``)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{field}: header names must be strings, not {type(name).__name__}")
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(
+            f"{field}: {name!r} is not a header name (letters, digits and !#$%&'*+-.^_`|~ only, not empty)"
+        )
+    return name
 
 
 def _describe(char: str, secret: bool) -> str:

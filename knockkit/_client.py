@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -12,9 +13,22 @@ import attrs
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-from knockkit._checks import check_header_value
+    from knockkit._transport.observe import RequestEvent
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncClient", "Client", "aclose", "mask_key"]
+from knockkit._checks import check_header_name, check_header_value
+from knockkit._headers import Headers
+
+__all__ = [
+    "CLIENT_FIELDS",
+    "DEFAULT_BASE_URL",
+    "NO_HEADERS",
+    "UNRESOLVED",
+    "AsyncClient",
+    "Client",
+    "aclose",
+    "mask_key",
+    "unknown_fields_message",
+]
 
 DEFAULT_BASE_URL = "https://api.knock.app"
 
@@ -54,13 +68,86 @@ def _checked_base_url(url: object) -> str:
         raise ValueError(f"base_url must name a host, got {url!r}")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ValueError("base_url must not carry a query, a fragment or credentials")
-    return url.rstrip("/")
+    url = url.rstrip("/")
+    if url.endswith("/v1"):
+        # Every path knockkit sends starts with /v1/: this would become /v1/v1/... and a 404.
+        raise ValueError(
+            f"base_url must not end in /v1 (knockkit adds /v1/... to every path): use {url[:-3]!r}, not {url!r}"
+        )
+    return url
 
 
 def _check_branch(_: Any, __: Any, branch: object) -> None:
     if branch is not None:
         check_header_value("branch", branch)
 
+
+#: Headers knockkit sets itself, which ``headers=`` may not override: why, and what to use.
+RESERVED_HEADERS: Mapping[str, str] = {
+    "authorization": "it carries api_key; pass api_key= instead",
+    "idempotency-key": "it is per call; pass idempotency_key= to workflows.trigger or knockkit.request",
+    "x-knock-branch": "pass branch= instead",
+    "content-type": "knockkit sends every body as JSON (application/json)",
+    "content-length": "knockkit frames each request itself",
+    "transfer-encoding": "knockkit frames each request itself",
+    "host": "it comes from base_url",
+    "connection": "knockkit's connection pools manage connections",
+    "accept-encoding": "knockkit reads bodies as sent (identity), within max_response_bytes",
+}
+
+NO_HEADERS = Headers()
+
+
+def _to_headers(value: object) -> Headers:
+    """``headers=``: extra headers for every request, each name and value checked."""
+    if value is NO_HEADERS or value is None:
+        return NO_HEADERS
+    if not isinstance(value, Mapping):
+        raise TypeError(f"headers must be a mapping of header names to values, not {type(value).__name__}")
+    seen: set[str] = set()
+    for name, text in value.items():
+        key = check_header_name("headers", name).lower()
+        if key in RESERVED_HEADERS:
+            raise ValueError(f"headers cannot set {name}: {RESERVED_HEADERS[key]}")
+        if key in seen:
+            raise ValueError(f"headers gives {name!r} twice (header names are case-insensitive)")
+        seen.add(key)
+        check_header_value(f"headers[{name!r}]", text, spaces=True)
+    return Headers(value) if value else NO_HEADERS
+
+
+def _mask_headers(headers: Headers) -> str:
+    # Values may be credentials of the caller's own (a gateway key): show only the names.
+    return repr({name: "***" for name in headers})
+
+
+Hook = Callable[["RequestEvent"], object]
+
+
+def _check_hook(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not callable(value):
+        raise TypeError(
+            f"{attribute.name} must be a function taking a knockkit.RequestEvent, not {type(value).__name__}"
+        )
+
+
+def _check_hooks(_: Any, __: Any, value: object) -> None:
+    if value is None:
+        return
+    methods = [getattr(value, name, None) for name in ("on_request", "on_response")]
+    if all(method is None for method in methods) or not all(m is None or callable(m) for m in methods):
+        raise TypeError(
+            f"hooks must be an object with an on_request and/or on_response method, not {type(value).__name__}"
+        )
+
+
+def _check_bool(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be True or False, not {value!r}")
+
+
+#: A client's ``_proxy`` until its first request reads the environment (_transport.proxies).
+UNRESOLVED: Any = object()
 
 _MAX_SECONDS = 86_400.0
 
@@ -99,10 +186,21 @@ class _Settings:
     backoff_factor: float = attrs.field(default=0.5, validator=_check_backoff)
     max_retry_after: float = attrs.field(default=60.0, validator=_check_positive)
     max_response_bytes: int = attrs.field(default=32 * 1024 * 1024, validator=_check_byte_count)
+    headers: Headers = attrs.field(default=NO_HEADERS, converter=_to_headers, repr=_mask_headers)
+    # Hooks, like the transport, are not part of what makes two clients equal.
+    on_request: Hook | None = attrs.field(default=None, validator=_check_hook, eq=False, repr=False)
+    on_response: Hook | None = attrs.field(default=None, validator=_check_hook, eq=False, repr=False)
+    hooks: Any = attrs.field(default=None, validator=_check_hooks, eq=False, repr=False)
+    trust_env: bool = attrs.field(default=True, validator=_check_bool)
     transport: Any = attrs.field(default=None, eq=False, repr=False)
+    # Derived from the environment on the first request; never shown (it may hold credentials).
+    _proxy: Any = attrs.field(init=False, default=UNRESOLVED, eq=False, repr=False)
 
     def evolve(self, **changes: Any) -> Self:
         """A copy with some fields changed: ``client.evolve(branch=None, max_retries=5)``."""
+        unknown = sorted(set(changes) - set(CLIENT_FIELDS))
+        if unknown:
+            raise TypeError(unknown_fields_message("evolve()", "field", unknown))
         return attrs.evolve(self, **changes)
 
 
@@ -127,8 +225,20 @@ class Client(_Settings):
         max_retry_after: the longest ``Retry-After`` honoured, in seconds.
         max_response_bytes: the largest response body read (32 MiB); a larger one raises
             ``APIResponseValidationError`` without being read.
-        transport: a ``urllib3.PoolManager`` (or ``ProxyManager``) to send through; ``None``
-            uses knockkit's shared, fork-safe pool manager.
+        headers: extra headers sent with every request (``{"X-App-Name": "billing"}``),
+            checked like the others; ``Authorization``, ``Idempotency-Key``,
+            ``X-Knock-Branch``, ``Content-Type`` and the framing headers are knockkit's own.
+        on_request: called with a ``knockkit.RequestEvent`` before each attempt.
+        on_response: called with a ``knockkit.RequestEvent`` after each attempt (a status,
+            or the reason there was none). A hook that raises is logged, never breaks the call.
+        hooks: one object with ``on_request`` and/or ``on_response`` methods (an
+            instrumentation), called after the two functions above.
+        trust_env: send through the proxy that ``HTTPS_PROXY`` / ``HTTP_PROXY`` /
+            ``ALL_PROXY`` name for ``base_url`` (unless ``NO_PROXY`` exempts it), as
+            requests and httpx do; read on the client's first request. ``False`` ignores them.
+        transport: a ``urllib3.PoolManager`` (or ``ProxyManager``) to send through, used as
+            it is (no proxy from the environment); ``None`` uses knockkit's shared,
+            fork-safe pool manager.
     """
 
 
@@ -152,4 +262,13 @@ async def aclose() -> None:
         await aio.aclose()
 
 
-CLIENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(Client))
+CLIENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(Client) if a.init)
+
+
+def unknown_fields_message(where: str, kind: str, unknown: list[str]) -> str:
+    """``evolve(): unknown field(s) ['brnach'] (did you mean 'branch'?); known: api_key, ...``."""
+    import difflib
+
+    guesses = [match for name in unknown for match in difflib.get_close_matches(name, CLIENT_FIELDS, n=1)]
+    hint = f" (did you mean {', '.join(map(repr, guesses))}?)" if guesses else ""
+    return f"{where}: unknown {kind}(s) {unknown}{hint}; known: {', '.join(CLIENT_FIELDS)}"

@@ -11,27 +11,53 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import functools
 import json as _json
 import math
 import platform
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 from knockkit._checks import check_header_value, check_id
-from knockkit._client import AsyncClient, Client
+from knockkit._client import NO_HEADERS, AsyncClient, Client
+from knockkit._headers import Headers
 from knockkit._transport import policy
 from knockkit._transport.sync import execute
 from knockkit._version import __version__
 
-__all__ = ["encode_body", "encode_json", "encode_query", "new_idempotency_key", "request", "segment"]
+__all__ = [
+    "CAPTURED",
+    "AnyJson",
+    "encode_body",
+    "encode_json",
+    "encode_query",
+    "new_idempotency_key",
+    "request",
+    "segment",
+]
 
 T = TypeVar("T")
 
 USER_AGENT = f"knockkit/{__version__} python/{platform.python_version()}"
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 MAX_PAGE_SIZE = 50
+
+
+#: What every request carries (the transport adds Authorization, so that no frame an error
+#: is raised from holds the key).
+_OWN_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "identity"}
+
+
+@functools.lru_cache(maxsize=64)
+def _with_defaults(extra: Headers) -> dict[str, str]:
+    """knockkit's own headers with a client's ``headers=`` (which may replace User-Agent or
+    Accept, in any case); computed once per distinct value."""
+    headers = {name: value for name, value in _OWN_HEADERS.items() if name not in extra}
+    headers.update(extra.items())
+    return headers
 
 
 # --- encoding ------------------------------------------------------------------------
@@ -253,9 +279,7 @@ def request(
         encoded = encode_query(query)
         if encoded:
             url += "?" + encoded
-    # The Authorization header is added by the transport, so that no frame an error is
-    # raised from holds the key.
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "identity"}
+    headers = _OWN_HEADERS.copy() if client.headers is NO_HEADERS else _with_defaults(client.headers).copy()
     if client.branch:
         headers["X-Knock-Branch"] = client.branch
     body = None
@@ -267,13 +291,14 @@ def request(
     if retry_safe is None:
         retry_safe = method != "POST" or idempotency_key is not None
     if isinstance(client, AsyncClient):
-        return _arequest(client, method, path, url, body, headers, retry_safe, into)
-    return finish(client, method, path, execute(client, method, path, url, body, headers, retry_safe), into)
+        return _arequest(client, method, template, path, url, body, headers, retry_safe, into)
+    return finish(client, method, path, execute(client, method, template, path, url, body, headers, retry_safe), into)
 
 
 async def _arequest(
     client: AsyncClient,
     method: str,
+    template: str,
     path: str,
     url: str,
     body: bytes | None,
@@ -283,11 +308,24 @@ async def _arequest(
 ) -> Any:
     from knockkit._transport import aio
 
-    return finish(client, method, path, await aio.execute(client, method, path, url, body, headers, safe), into)
+    outcome = await aio.execute(client, method, template, path, url, body, headers, safe)
+    return finish(client, method, path, outcome, into)
+
+
+#: Set by ``knockkit.with_response`` for the calls it makes: the final outcome of every request
+#: is appended to the list. Read once per request; unset (``None``), it costs nothing more.
+CAPTURED: ContextVar[list[policy.Outcome] | None] = ContextVar("knockkit_captured", default=None)
+
+
+class AnyJson:
+    """``into=AnyJson``: the decoded JSON, whatever its shape (``None`` for an empty body)."""
 
 
 def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy.Outcome, into: Any) -> Any:
     """The caller's result of a final outcome, or the error it comes to."""
+    captured = CAPTURED.get()
+    if captured is not None:
+        captured.append(outcome)
     if outcome.failure is not None:
         raise policy.connection_error(client, method, path, outcome)
     if not 200 <= outcome.status < 300:
@@ -295,7 +333,7 @@ def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy
     refused = policy.oversized(client, method, path, outcome)
     if refused is not None:
         raise refused
-    if into is None:
+    if into is None or (into is AnyJson and not outcome.body):
         return None
     return decode(outcome, into, client=client, method=method, path=path)
 
@@ -311,6 +349,8 @@ def decode(outcome: policy.Outcome, into: Any, *, client: Client | AsyncClient, 
     is_json, parsed = policy.parse_json(outcome.body)
     if not is_json:
         raise policy.invalid_response(client, method, path, outcome, "the response is not JSON")
+    if into is AnyJson:
+        return parsed
     if into is dict:
         if not isinstance(parsed, dict):
             raise policy.invalid_response(client, method, path, outcome, "expected a JSON object", parsed)

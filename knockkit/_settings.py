@@ -1,13 +1,18 @@
 """Declared instances: ``class MyKnock(KnockInstance, app="myapp")`` and their settings.
 
 Settings are resolved each time ``client()`` is called, never at import or class creation,
-so tests and processes that set the environment late still see their values.
+so tests and processes that set the environment late still see their values. Per field:
+explicit keyword > framework settings (Django's ``settings.KNOCKKIT``, a Flask app's
+``config["KNOCKKIT"]``) > ``configure()`` > environment > default.
+
+Framework settings plug in as *sources* (:func:`add_settings_source`), registered by the
+integrations in ``knockkit.contrib``; this module imports no framework.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 
 import attrs
@@ -15,7 +20,18 @@ import attrs
 from knockkit._client import CLIENT_FIELDS, AsyncClient, Client
 from knockkit.errors import ApiKeyMissingError
 
-__all__ = ["ENV_VARS", "EnvVar", "KnockInstance", "configure", "env"]
+__all__ = [
+    "ENV_VARS",
+    "EnvVar",
+    "KnockInstance",
+    "SettingsLookup",
+    "SettingsProblem",
+    "add_settings_source",
+    "check_instances",
+    "configure",
+    "env",
+    "instance_settings",
+]
 
 #: The environment variable read for a field when neither arguments nor settings give it.
 ENV_VARS: Mapping[str, str] = {
@@ -49,6 +65,109 @@ def env(name: str) -> EnvVar:
 # (app, instance name) -> settings. Replaced whole by each configure() call.
 _SETTINGS: dict[tuple[str, str], dict[str, Any]] = {}
 
+#: A framework's settings for one instance: instance name -> its settings, or None when the
+#: framework has none for it (or is not active here, e.g. outside a Flask app context).
+SettingsLookup = Callable[[str], "Mapping[str, Any] | None"]
+
+# (label, lookup) in the order added; the label says where the settings live, with {name}
+# for the instance name ("settings.KNOCKKIT[{name!r}]"). A tuple, replaced whole, so that
+# client() in another thread iterates a stable value.
+_SOURCES: tuple[tuple[str, SettingsLookup], ...] = ()
+
+
+def add_settings_source(label: str, lookup: SettingsLookup) -> None:
+    """Let a framework's settings take part in resolution, after explicit keywords and before
+    ``configure()``. ``label`` names where they live, with ``{name}`` for the instance name;
+    adding a source with the same label again replaces it (so app start-up may run twice)."""
+    global _SOURCES
+    if "{name" not in label:
+        raise ValueError("label must contain {name} (or {name!r}), where the instance name goes")
+    _SOURCES = (*((lbl, fn) for lbl, fn in _SOURCES if lbl != label), (label, lookup))
+
+
+def _source_label(label: str, name: str) -> str:
+    return label.format(name=name)
+
+
+def _check_fields(where: str, settings: Mapping[str, Any]) -> None:
+    unknown = sorted(set(settings) - set(CLIENT_FIELDS))
+    if unknown:
+        raise TypeError(f"{where}: unknown setting(s) {unknown}; known: {', '.join(CLIENT_FIELDS)}")
+
+
+def instance_settings(where: str, instances: object, name: str) -> Mapping[str, Any] | None:
+    """The settings of instance ``name`` in a framework's ``{"MyKnock": {...}}`` mapping
+    (``where`` names it in errors); None when it has none."""
+    if instances is None:
+        return None
+    if not isinstance(instances, Mapping):
+        raise TypeError(_not_a_dict(where, instances, "of instance name -> settings"))
+    settings = instances.get(name)
+    if settings is not None and not isinstance(settings, Mapping):
+        raise TypeError(_not_a_dict(f"{where}[{name!r}]", settings, "of settings"))
+    return settings
+
+
+def _not_a_dict(where: str, value: object, of_what: str) -> str:
+    return f"{where} must be a dict {of_what}, not {type(value).__name__}"
+
+
+@attrs.frozen
+class SettingsProblem:
+    """Something wrong with an instance's settings, for a framework's start-up check."""
+
+    #: "error" (client() would fail) or "warning" (it may fail, e.g. a variable not set here)
+    level: str
+    #: says where and what; never contains a key
+    message: str
+
+
+def check_instances(where: str, instances: object) -> list[SettingsProblem]:
+    """Every problem in a framework's ``{"MyKnock": {...}}`` settings, without raising.
+
+    Each value is checked by the rule ``Client`` applies to it (a public key, whitespace in a
+    key, a base URL that is not http(s), ...); ``knockkit.env`` values are read now, and an
+    unset one for ``api_key`` is a warning. Messages describe keys but never contain them.
+    """
+    if instances is None:
+        return []
+    if not isinstance(instances, Mapping):
+        return [SettingsProblem("error", _not_a_dict(where, instances, "of instance name -> settings"))]
+    problems: list[SettingsProblem] = []
+    for name, settings in instances.items():
+        problems += _check_one(f"{where}[{name!r}]", settings)
+    return problems
+
+
+def _check_one(where: str, settings: object) -> Iterator[SettingsProblem]:
+    if not isinstance(settings, Mapping):
+        yield SettingsProblem("error", _not_a_dict(where, settings, "of settings"))
+        return
+    try:
+        _check_fields(where, settings)
+    except TypeError as exc:
+        yield SettingsProblem("error", str(exc))
+    for field in CLIENT_FIELDS:
+        if field not in settings:
+            continue
+        value = settings[field]
+        if isinstance(value, EnvVar):
+            read = value.read()
+            if read is None:  # resolution goes on to configure(), the environment, the default
+                if field == "api_key":
+                    yield SettingsProblem(
+                        "warning",
+                        f"{where}['api_key'] reads {value.name}, which is not set here: clients will take "
+                        "the key from knockkit.configure() or KNOCK_API_KEY, or fail without one",
+                    )
+                continue
+            value = read
+        try:
+            # The Client's own validators are the rule; a placeholder key lets one field be checked alone.
+            Client(**{"api_key": "sk_settings_check", field: value})
+        except (TypeError, ValueError) as exc:
+            yield SettingsProblem("error", f"{where}[{field!r}]: {exc}")
+
 
 def _instance_name(instance: type[KnockInstance] | str) -> str:
     if isinstance(instance, str) and instance:
@@ -70,9 +189,7 @@ def configure(app: str, instance: type[KnockInstance] | str, **settings: Any) ->
     name = _instance_name(instance)
     if isinstance(instance, type) and instance.app != app:
         raise ValueError(f"{name} is declared with app={instance.app!r}, not {app!r}")
-    unknown = sorted(set(settings) - set(CLIENT_FIELDS))
-    if unknown:
-        raise TypeError(f"configure(): unknown setting(s) {unknown}; known: {', '.join(CLIENT_FIELDS)}")
+    _check_fields("configure()", settings)
     _SETTINGS[(app, name)] = dict(settings)
 
 
@@ -80,8 +197,9 @@ class KnockInstance:
     """Subclass once per app: ``class MyKnock(KnockInstance, app="myapp"): pass``.
 
     Then ``MyKnock.client(**overrides)`` returns a :class:`knockkit.Client`, each field
-    resolved as: explicit keyword > ``configure()`` settings > environment
-    (``KNOCK_API_KEY``, ``KNOCK_BRANCH``, ``KNOCK_BASE_URL``) > default.
+    resolved as: explicit keyword > framework settings (``knockkit.contrib``) >
+    ``configure()`` settings > environment (``KNOCK_API_KEY``, ``KNOCK_BRANCH``,
+    ``KNOCK_BASE_URL``) > default.
     """
 
     app: ClassVar[str]
@@ -112,28 +230,29 @@ class KnockInstance:
         unknown = sorted(set(overrides) - set(CLIENT_FIELDS))
         if unknown:
             raise TypeError(f"client(): unknown option(s) {unknown}; known: {', '.join(CLIENT_FIELDS)}")
-        settings = _SETTINGS.get((cls.app, cls.__name__), {})
+        name = cls.__name__
+        layers = [*_framework_layers(name), _SETTINGS.get((cls.app, name), {})]
         values: dict[str, Any] = {}
         unset_vars: list[str] = []
         for field in CLIENT_FIELDS:
             if field in overrides:
                 values[field] = overrides[field]
                 continue
-            if field in settings:
+            for settings in layers:
+                if field not in settings:
+                    continue
                 value = settings[field]
                 if isinstance(value, EnvVar):
-                    read = value.read()
-                    if read is None:
-                        unset_vars.append(value.name)
-                    else:
-                        values[field] = read
+                    value = value.read()
+                    if value is None:  # an unset variable: go on to the next layer
+                        unset_vars.append(settings[field].name)
                         continue
-                else:
-                    values[field] = value
-                    continue
-            var = ENV_VARS.get(field)
-            if var and os.environ.get(var):
-                values[field] = os.environ[var]
+                values[field] = value
+                break
+            else:
+                var = ENV_VARS.get(field)
+                if var and os.environ.get(var):
+                    values[field] = os.environ[var]
         if values.get("api_key") is None:
             raise ApiKeyMissingError(_missing_key_message(cls, unset_vars))
         return Client(**values)
@@ -145,12 +264,22 @@ class KnockInstance:
         return AsyncClient(**{field: getattr(resolved, field) for field in CLIENT_FIELDS})
 
 
+def _framework_layers(name: str) -> Iterator[Mapping[str, Any]]:
+    for label, lookup in _SOURCES:
+        settings = lookup(name)
+        if settings is not None:
+            _check_fields(_source_label(label, name), settings)
+            yield settings
+
+
 def _missing_key_message(cls: type[KnockInstance], unset_vars: list[str]) -> str:
     name = cls.__name__
+    places = [_source_label(label, name) for label, _ in _SOURCES]
+    places.append(f"knockkit.configure({cls.app!r}, {name}, api_key=...)")
     message = (
         f"no Knock API key for {name} (app {cls.app!r}). Provide one in any of three ways: "
         f"pass it explicitly ({name}.client(api_key=...)), configure it "
-        f"(knockkit.configure({cls.app!r}, {name}, api_key=...)), "
+        f"({' or '.join(places)}), "
         "or set the KNOCK_API_KEY environment variable."
     )
     if unset_vars:

@@ -70,6 +70,7 @@ class APIError(KnockError):
         body: Any = None,
         method: str = "",
         path: str = "",
+        attempts: int = 1,
     ) -> None:
         self.status = status
         self.message = message
@@ -79,10 +80,13 @@ class APIError(KnockError):
         self.body = body
         self.method = method
         self.path = path
+        #: How many attempts were made (retries included) before this error was raised.
+        self.attempts = attempts
         super().__init__(self._describe())
 
     def _describe(self) -> str:
-        where = f" ({self.method} {self.path})" if self.method else ""
+        tries = f", after {self.attempts} attempts" if self.attempts > 1 else ""
+        where = f" ({self.method} {self.path}{tries})" if self.method else ""
         details = ", ".join(
             f"{name}={value}"
             for name, value in (("code", self.code), ("request_id", self.request_id))

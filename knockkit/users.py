@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from knockkit._client import Client
 from knockkit._common import (
     MAX_BULK_ITEMS,
+    check_choice,
     check_entities,
     check_ids,
     check_mapping,
@@ -90,9 +91,13 @@ def list(
     after: str | None = None,
     before: str | None = None,
     page_size: int | None = None,
+    order: Literal["asc", "desc"] | None = None,
 ) -> Page[User]:
-    """One page of the environment's users (``include=["preferences"]`` to embed them)."""
-    query = {"include": include, "after": after, "before": before, "page_size": page_size}
+    """One page of the environment's users (``include=["preferences"]`` to embed them;
+    ``order="asc"`` or ``"desc"`` for the sort order, Knock's own when not given)."""
+    if order is not None:
+        check_choice("order", order, ("asc", "desc"))
+    query = {"include": include, "after": after, "before": before, "page_size": page_size, "order": order}
     return request(client, "GET", "/v1/users", query=query, into=Page[User])
 
 

@@ -20,10 +20,17 @@ import knockkit
 TEST_KEY = "sk_test_7f3a9c1e5b2d4068a1"
 
 
+#: Read by clients (trust_env): a machine's own proxy settings must not reroute the tests.
+PROXY_VARS = tuple(f"{name}_proxy" for name in ("http", "https", "all", "no"))
+
+
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for var in ("KNOCK_API_KEY", "KNOCK_BRANCH", "KNOCK_BASE_URL", "KNOCK_SIGNING_KEY"):
+    for var in ("KNOCK_API_KEY", "KNOCK_BRANCH", "KNOCK_BASE_URL", "KNOCK_SIGNING_KEY", "KNOCK_LOG"):
         monkeypatch.delenv(var, raising=False)
+    for var in PROXY_VARS:
+        monkeypatch.delenv(var, raising=False)
+        monkeypatch.delenv(var.upper(), raising=False)
     yield
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import random
 import subprocess
 import sys
 import textwrap
@@ -19,7 +20,7 @@ import attrs
 import pytest
 
 import knockkit
-from knockkit import users
+from knockkit import users, workflows
 from knockkit.testing import FakeKnock
 from tests.conftest import TEST_KEY
 from tests.reliability._server import FaultServer, Hang, Request, json_response, sequence
@@ -166,3 +167,37 @@ def test_every_request_carries_the_same_headers_on_both_transports(server: Fault
 def _significant(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.headers.items() if k not in ("host", "connection")}
 
+
+
+def test_500_concurrent_triggers_through_the_fakes_faults_make_exactly_500_runs() -> None:
+    rng = random.Random(20241204)
+    with FakeKnock() as fake:
+        fake.add_workflow("dinosaurs-loose", steps=["in_app_feed"])
+        for _ in range(6):  # seeded bursts of each kind of fault, in a seeded order
+            kind = rng.choice(["503", "429", "dropped after processing", "dropped before"])
+            n = rng.randint(10, 30)
+            if kind == "503":
+                fake.fail_next(n, status=503, path="/v1/workflows/*/trigger")
+            elif kind == "429":
+                fake.fail_next(n, status=429, retry_after=0, path="/v1/workflows/*/trigger")
+            else:
+                fake.drop_next(n, path="/v1/workflows/*/trigger", processed=kind.startswith("dropped after"))
+        aclient = fake.async_client(max_retries=6, timeout=10.0)
+
+        async def all_at_once() -> list[str]:
+            calls = [workflows.trigger(aclient, "dinosaurs-loose", recipients=[f"user-{i}"]) for i in range(500)]
+            return [run.workflow_run_id for run in await asyncio.gather(*calls)]
+
+        run_ids = asyncio.run(all_at_once())
+        runs = fake.runs(workflow="dinosaurs-loose")
+        assert len(runs) == 500 and sorted(run_ids) == sorted(r.workflow_run_id for r in runs)
+        assert len({str(r.recipient) for r in runs}) == 500
+        assert len(fake.requests) > 500 + 60  # the faults happened and were retried
+
+
+def test_the_plugins_async_client_fixture_points_at_the_fake(
+    knock: FakeKnock, knock_async_client: knockkit.AsyncClient
+) -> None:
+    assert isinstance(knock_async_client, knockkit.AsyncClient) and knock_async_client.base_url == knock.url
+    user = asyncio.run(users.identify(knock_async_client, "jhammond", {"name": "John Hammond"}))
+    assert user.name == "John Hammond" and knock.user("jhammond") is not None

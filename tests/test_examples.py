@@ -32,6 +32,7 @@ def test_the_scenarios_have_scripts() -> None:
 def test_example_runs_against_the_embedded_fake(script: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = str(EXAMPLES.parent)  # this checkout's knockkit, whatever is installed
     try:
         done = subprocess.run(
             [sys.executable, str(script)], cwd=EXAMPLES.parent, env=env, capture_output=True, text=True,

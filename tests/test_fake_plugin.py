@@ -114,3 +114,4 @@ def test_quickstart_with_a_key_talks_to_the_api_it_is_given() -> None:
     assert "embedded fake" not in result.stdout
     assert "jhammond  email        sent" in result.stdout
     assert "so far (Knock sends asynchronously)" in result.stdout
+

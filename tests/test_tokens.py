@@ -112,9 +112,11 @@ def test_missing_key_everywhere() -> None:
         sign_user_token("u1")
 
 
-@pytest.mark.parametrize(("user_id", "expires"), [("", 10), ("u1", 0), ("u1", True)])
-def test_bad_arguments(user_id: str, expires: int) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("user_id", "expires", "error"), [("", 10, ValueError), ("u1", 0, ValueError), ("u1", True, TypeError)]
+)
+def test_bad_arguments(user_id: str, expires: int, error: type[Exception]) -> None:
+    with pytest.raises(error):
         sign_user_token(user_id, signing_key=PKCS8, expires_in_seconds=expires)
 
 

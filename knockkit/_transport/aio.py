@@ -16,6 +16,7 @@ import functools
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 try:
     import aiohttp
@@ -25,7 +26,7 @@ except ImportError:  # pragma: no cover - depends on the installation
     ) from None
 
 from knockkit._client import AsyncClient
-from knockkit._transport import policy
+from knockkit._transport import observe, policy, proxies
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
 __all__ = ["aclose", "execute", "send"]
@@ -72,6 +73,29 @@ async def aclose() -> None:
         await entry[1].aclose()  # type: ignore[attr-defined]
 
 
+_DIRECT: dict[str, Any] = {}
+
+
+def _through(proxy: proxies.Proxy | None, url: str) -> dict[str, Any]:
+    """aiohttp's arguments for a proxy. Its URL carries no credentials, so that no error shows
+    them; for a tunnel (https) they go to the proxy with the CONNECT."""
+    if proxy is None:
+        return _DIRECT
+    auth = proxy.authorization()
+    if auth is None or not url.startswith("https:"):
+        return {"proxy": proxy.url}
+    return {"proxy": proxy.url, "proxy_headers": {"Proxy-Authorization": auth}}
+
+
+def _proxy_auth(proxy: proxies.Proxy | None, url: str) -> dict[str, str]:
+    """For plain HTTP through a proxy, the credentials go with the request itself (aiohttp
+    sends ``proxy_headers`` only with a CONNECT, and deprecates its ``proxy_auth``)."""
+    if proxy is None or url.startswith("https:"):
+        return _DIRECT
+    auth = proxy.authorization()
+    return _DIRECT if auth is None else {"Proxy-Authorization": auth}
+
+
 @functools.lru_cache(maxsize=64)
 def _timeout(connect: float, total: float) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=total, sock_connect=min(connect, total))
@@ -81,22 +105,38 @@ def _timeout(connect: float, total: float) -> aiohttp.ClientTimeout:
 
 
 async def execute(
-    client: AsyncClient, method: str, path: str, url: str, body: bytes | None, headers: dict[str, str], safe: bool
+    client: AsyncClient,
+    method: str,
+    template: str,
+    path: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    safe: bool,
 ) -> Outcome:
     """Attempts until one is final; the policy decides what to keep and whether to go on."""
     started = time.perf_counter()
+    watching = observe.watch(client, method, template, path)
     attempt = 1
     while True:
+        if watching is not None:
+            watching.request(attempt)
         budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
-        outcome = await send(client, method, url, body, headers, budget)
+        try:
+            outcome = await send(client, method, url, body, headers, budget)
+        except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
+            if watching is not None:
+                watching.interrupted(exc)
+            raise
         delay = policy.retry_delay(client, outcome, attempt, safe)
+        if watching is not None:
+            watching.response(outcome, retrying=delay is not None)
         if delay is None:
             break
+        observe.log_retry(method, path, outcome, attempt, delay)
         await asyncio.sleep(delay)
         attempt += 1
-    outcome.attempts = attempt
-    policy.log_outcome(client, method, path, outcome, time.perf_counter() - started)
-    return outcome
+    return observe.final(client, method, path, outcome, attempt, started)
 
 
 async def send(
@@ -109,6 +149,7 @@ async def send(
 ) -> Outcome:
     """Send one attempt; never raises for what the network or the server did (cancellation
     propagates, and closes the connection rather than return it half-read to the pool)."""
+    proxy = None if client.transport else proxies.route(client)
     session = client.transport or await _session()
     response = None
     try:
@@ -116,9 +157,10 @@ async def send(
             method,
             url,
             data=body,
-            headers={"Authorization": "Bearer " + client.api_key, **headers},
+            headers={"Authorization": "Bearer " + client.api_key, **headers, **_proxy_auth(proxy, url)},
             timeout=_timeout(client.connect_timeout, client.timeout),
             allow_redirects=False,
+            **_through(proxy, url),
         )
         return await _read(response, budget(response.status))
     except aiohttp.ConnectionTimeoutError as exc:

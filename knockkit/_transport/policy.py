@@ -8,7 +8,6 @@ sees. Nothing here does I/O, so the same rules serve every transport.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
 import re
@@ -16,6 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from knockkit._transport.proxies import via
 from knockkit.errors import (
     APIConnectionError,
     APIError,
@@ -41,11 +41,8 @@ __all__ = [
     "parse_json",
     "parse_retry_after",
     "redact",
-    "log_outcome",
     "retry_delay",
 ]
-
-logger = logging.getLogger("knockkit")
 
 # Statuses worth another attempt: timeouts, lock conflicts, rate limits, server errors.
 RETRY_STATUSES = frozenset({408, 409, 429, *range(500, 600)})
@@ -65,7 +62,18 @@ class Outcome:
     Content-Encoding knockkit did not ask for (the body is then left unread).
     """
 
-    __slots__ = ("attempts", "body", "detail", "encoding", "failure", "headers", "overflow", "reason", "status")
+    __slots__ = (
+        "attempts",
+        "body",
+        "detail",
+        "elapsed",
+        "encoding",
+        "failure",
+        "headers",
+        "overflow",
+        "reason",
+        "status",
+    )
 
     def __init__(
         self,
@@ -88,6 +96,7 @@ class Outcome:
         self.overflow = overflow
         self.encoding = encoding
         self.attempts = 1
+        self.elapsed = 0.0  # seconds, from the first attempt to the last
 
 
 # --- retries ------------------------------------------------------------------------------
@@ -214,6 +223,7 @@ def api_error(client: Client, method: str, path: str, outcome: Outcome) -> APIEr
         "body": _redact_json(body, client) if parsed else None,
         "method": method,
         "path": path,
+        "attempts": outcome.attempts,
     }
     cls = error_for_status(outcome.status)
     if cls is RateLimitError:
@@ -256,9 +266,13 @@ def oversized(client: Client, method: str, path: str, outcome: Outcome) -> APIRe
     )
 
 
+_TUNNEL_FAILED = re.compile(r"Tunnel connection failed: [0-9]{3}[ A-Za-z-]{0,60}")
+
+
 def describe(exc: BaseException) -> str:
     """An error that kept a request from its answer, as a person reads it: its type, and the
-    operating system's reason when there is one (``NewConnectionError (Connection refused)``)."""
+    operating system's reason when there is one (``NewConnectionError (Connection refused)``),
+    or a proxy's refusal (``ProxyError (407 Proxy Authentication Required)``)."""
     seen: BaseException | None = exc
     for _ in range(5):  # the reason is a few wrappers down: urllib3 and aiohttp wrap OSErrors
         if seen is None:
@@ -267,42 +281,43 @@ def describe(exc: BaseException) -> str:
             # asyncio words a refused connection "Connect call failed (...)": use the errno's text.
             reason = os.strerror(seen.errno) if isinstance(seen.errno, int) and seen.errno > 0 else seen.strerror
             return f"{type(exc).__name__} ({reason})"
-        seen = getattr(seen, "os_error", None) or seen.__cause__ or seen.__context__
+        refusal = _proxy_refusal(seen)
+        if refusal:
+            return f"{type(exc).__name__} ({refusal})"
+        seen = getattr(seen, "os_error", None) or getattr(seen, "original_error", None) or seen.__cause__ or (
+            seen.__context__
+        )
     return type(exc).__name__
+
+
+def _proxy_refusal(exc: BaseException) -> str | None:
+    """A proxy's answer to a CONNECT: http.client's "Tunnel connection failed: 407 ..." (urllib3)
+    or aiohttp's ClientHttpProxyError (status and reason only: its text holds the URL)."""
+    status, message = getattr(exc, "status", None), getattr(exc, "message", None)
+    if type(exc).__name__ == "ClientHttpProxyError" and isinstance(status, int) and isinstance(message, str):
+        return f"{status} {message}"[:80]
+    if isinstance(exc, OSError) and exc.args and isinstance(exc.args[0], str):
+        found = _TUNNEL_FAILED.search(exc.args[0])
+        if found:
+            return found.group(0).removeprefix("Tunnel connection failed: ").strip()
+    return None
 
 
 def connection_error(client: Client, method: str, path: str, outcome: Outcome) -> APIConnectionError:
     attempts = outcome.attempts
     if outcome.failure is not None and outcome.failure.endswith("timeout"):
         return APITimeoutError(
-            f"{method} {path} timed out after {attempts} attempt(s) against {client.base_url} "
+            f"{method} {path} timed out after {attempts} attempt(s) against {client.base_url}{via(client)} "
             f"(timeout={client.timeout} s per attempt)",
             method=method,
             path=path,
             attempts=attempts,
         )
     return APIConnectionError(
-        f"{method} {path} failed to reach {client.base_url} after {attempts} attempt(s): {outcome.detail}",
+        f"{method} {path} failed to reach {client.base_url}{via(client)} after {attempts} attempt(s): "
+        f"{outcome.detail}",
         method=method,
         path=path,
         attempts=attempts,
     )
 
-
-def log_outcome(client: Client, method: str, path: str, outcome: Outcome, elapsed: float) -> None:
-    """One DEBUG line per logical request (never headers or bodies; the request id redacted)."""
-    if not logger.isEnabledFor(logging.DEBUG):
-        return
-    if outcome.failure is not None:
-        logger.debug("%s %s -> no response (%s) after %d attempt(s)", method, path, outcome.detail, outcome.attempts)
-        return
-    request_id = outcome.headers.get("x-request-id")
-    logger.debug(
-        "%s %s -> %s in %.1f ms, %d attempt(s), request id %s",
-        method,
-        path,
-        outcome.status,
-        elapsed * 1000,
-        outcome.attempts,
-        redact(request_id, client) if request_id else None,
-    )

@@ -22,11 +22,11 @@ from typing import Any
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, ProxyError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from knockkit._client import Client
-from knockkit._transport import policy
+from knockkit._transport import observe, policy, proxies
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
 __all__ = ["execute", "send", "shared_pool"]
@@ -120,10 +120,36 @@ def shared_pool() -> urllib3.PoolManager:
     return pool
 
 
+_proxied: dict[tuple[str, str | None], urllib3.ProxyManager] = {}
+
+
+def proxy_pool(proxy: proxies.Proxy) -> urllib3.ProxyManager:
+    """One ``ProxyManager`` per proxy for the process, its pools knockkit's own (so the
+    attempt deadline holds through the proxy, tunnel included)."""
+    key = (proxy.url, proxy.authorization())
+    pool = _proxied.get(key)
+    if pool is None:
+        with _pool_lock:
+            pool = _proxied.get(key)
+            if pool is None:
+                auth = {"Proxy-Authorization": key[1]} if key[1] else None
+                # The URL carries no credentials: urllib3 would not use them, and may show it.
+                pool = urllib3.ProxyManager(proxy.url, num_pools=16, maxsize=32, proxy_headers=auth)
+                pool.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+                _proxied[key] = pool
+    return pool
+
+
+def _pool(client: Client) -> urllib3.PoolManager:
+    proxy = proxies.route(client)
+    return shared_pool() if proxy is None else proxy_pool(proxy)
+
+
 def _forget_pool_in_child() -> None:
     # A forked child must never write to its parent's sockets: start with no pool.
-    global _shared, _pool_lock
+    global _shared, _pool_lock, _proxied
     _shared = None
+    _proxied = {}
     _pool_lock = threading.Lock()
 
 
@@ -145,22 +171,38 @@ def _timeout(connect: float, total: float) -> urllib3.Timeout:
 
 
 def execute(
-    client: Client, method: str, path: str, url: str, body: bytes | None, headers: dict[str, str], safe: bool
+    client: Client,
+    method: str,
+    template: str,
+    path: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    safe: bool,
 ) -> Outcome:
     """Attempts until one is final; the policy decides what to keep and whether to go on."""
     started = time.perf_counter()
+    watching = observe.watch(client, method, template, path)
     attempt = 1
     while True:
+        if watching is not None:
+            watching.request(attempt)
         budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
-        outcome = send(client, method, url, body, headers, budget)
+        try:
+            outcome = send(client, method, url, body, headers, budget)
+        except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
+            if watching is not None:
+                watching.interrupted(exc)
+            raise
         delay = policy.retry_delay(client, outcome, attempt, safe)
+        if watching is not None:
+            watching.response(outcome, retrying=delay is not None)
         if delay is None:
             break
+        observe.log_retry(method, path, outcome, attempt, delay)
         time.sleep(delay)
         attempt += 1
-    outcome.attempts = attempt
-    policy.log_outcome(client, method, path, outcome, time.perf_counter() - started)
-    return outcome
+    return observe.final(client, method, path, outcome, attempt, started)
 
 
 # --- one attempt --------------------------------------------------------------------------
@@ -180,7 +222,8 @@ def send(
     frame left on an error's traceback holds the key. ``budget(status)`` is how many body
     bytes to keep.
     """
-    pool = client.transport or shared_pool()
+    # (A client that found no proxy goes straight to the shared pool.)
+    pool = client.transport or (shared_pool() if client._proxy is None else _pool(client))
     _attempt.deadline = time.monotonic() + client.timeout
     try:
         response = pool.urlopen(
@@ -200,6 +243,16 @@ def send(
         failure, detail = "connect-timeout", policy.describe(exc)
     except ReadTimeoutError as exc:
         failure, detail = "timeout", policy.describe(exc)
+    except ProxyError as exc:  # what went wrong on the way to the proxy, or with its tunnel
+        inner = exc.original_error
+        failure = (
+            "connect"
+            if isinstance(inner, NewConnectionError)
+            else "connect-timeout"
+            if isinstance(inner, ConnectTimeoutError)
+            else "read"
+        )
+        detail = policy.describe(exc)
     except (HTTPError, OSError) as exc:
         failure, detail = "read", policy.describe(exc)
     finally:

@@ -332,6 +332,8 @@ class _FieldPlan:
 
     def __init__(self, cls: type[Model]) -> None:
         build(cls)
+        if "__slots__" in cls.__dict__:  # the decoder fills an instance's __dict__
+            raise TypeError(f"{cls.__name__} is slotted: make models with knockkit.models._base.model")
         self.name = cls.__name__
         hints = typing.get_type_hints(cls, include_extras=True)
         self.checks: dict[str, frozenset[type]] = {}  # wire -> the types its value may have

@@ -52,6 +52,16 @@ class Call:
 # --- Knock's query style -------------------------------------------------------------------
 
 
+# Bounds on what a query may ask the fake to build: Knock's lists hold at most 1,000 items,
+# and no parameter nests deeper than a few brackets.
+MAX_QUERY_INDEX = 1000
+MAX_QUERY_DEPTH = 8
+
+
+def bad_query(message: str) -> KnockFault:
+    return KnockFault(400, "invalid_query", message)
+
+
 def _key_parts(key: str) -> list[str]:
     """``a[b][0]`` -> ``["a", "b", "0"]``; ``a[]`` -> ``["a", ""]``."""
     head, _, rest = key.partition("[")
@@ -59,8 +69,18 @@ def _key_parts(key: str) -> list[str]:
     while rest:
         inner, _, rest = rest.partition("]")
         parts.append(inner)
+        if len(parts) > MAX_QUERY_DEPTH:
+            raise bad_query(f"query parameter {head!r} nests deeper than {MAX_QUERY_DEPTH} brackets")
         rest = rest[1:] if rest.startswith("[") else ""
     return parts
+
+
+def _index(part: str, container: list[Any]) -> int:
+    if not part.isdigit():
+        return len(container)
+    if not part.isascii() or len(part) > 4 or int(part) > MAX_QUERY_INDEX:
+        raise bad_query(f"query index [{part}] is not a number from 0 to {MAX_QUERY_INDEX}")
+    return int(part)
 
 
 def _put(container: Any, parts: list[str], value: str) -> None:
@@ -73,7 +93,7 @@ def _put(container: Any, parts: list[str], value: str) -> None:
             container.append(None)
             index = len(container) - 1
         else:
-            index = int(head) if head.isdigit() else len(container)
+            index = _index(head, container)
             container.extend([None] * (index + 1 - len(container)))
         if not rest:
             container[index] = value
@@ -95,9 +115,14 @@ def _put(container: Any, parts: list[str], value: str) -> None:
 def parse_query(query: str) -> dict[str, Any]:
     """Knock's query style back into values: ``status[]=a`` -> ``{"status": ["a"]}``,
     ``inserted_at[gte]=t`` -> ``{"inserted_at": {"gte": "t"}}``,
-    ``objects[0][id]=p`` -> ``{"objects": [{"id": "p"}]}``. Values stay strings."""
+    ``objects[0][id]=p`` -> ``{"objects": [{"id": "p"}]}``. Values stay strings. Indices
+    past 1,000 and nesting past 8 brackets are a 400 (``KnockFault``)."""
     parsed: dict[str, Any] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=10_000)
+    except ValueError:
+        raise bad_query("the query has more than 10000 parameters") from None
+    for key, value in pairs:
         _put(parsed, _key_parts(key), value)
     return parsed
 
@@ -577,14 +602,21 @@ def remove_audience_members(state: State, call: Call) -> Reply:
 
 @route("POST", "/v1/workflows/{key}/trigger")
 def trigger_workflow(state: State, call: Call) -> Reply:
-    # Only trigger honours Idempotency-Key: a repeat replays the first successful answer.
+    # Only trigger honours Idempotency-Key: a repeat of the same request replays the first
+    # successful answer; the key reused for different parameters is an error, as in Knock.
     idempotency_key = call.headers.get("idempotency-key")
+    fingerprint = json.dumps([call.params["key"], call.body], sort_keys=True, default=str)
     if idempotency_key and idempotency_key in state.idempotency:
-        status, body = state.idempotency[idempotency_key]
+        first, status, body = state.idempotency[idempotency_key]
+        if first != fingerprint:
+            raise KnockFault(
+                422, "idempotency_key_reused",
+                "this Idempotency-Key was used with different parameters; reuse a key only to retry the same request",
+            )  # fmt: skip
         return ok(body, status, {"idempotent-replayed": "true"})
     result = state.trigger(call.params["key"], _body(call))
     if idempotency_key:
-        state.idempotency[idempotency_key] = (200, result)
+        state.idempotency[idempotency_key] = (fingerprint, 200, result)
     return ok(result)
 
 

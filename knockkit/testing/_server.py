@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import json
 import math
-import socket
 import socketserver
 import sys
 import threading
@@ -14,14 +12,15 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import attrs
 
-from knockkit._client import Client, mask_key
+from knockkit._client import AsyncClient, Client, mask_key
+from knockkit.testing._http_server import PooledHTTPServer
 from knockkit.testing._routes import Reply, dispatch, fault_reply, parse_query
 from knockkit.testing._state import (
     JsonDict,
@@ -43,6 +42,8 @@ __all__ = ["FAKE_API_KEY", "FAKE_SLACK_TEAM_ID", "FakeKnock", "RecipientRun", "R
 #: The secret key a FakeKnock accepts unless told otherwise.
 FAKE_API_KEY = "sk_test_knockkit_fake_0000"
 _HOST = "127.0.0.1"  # the fake never listens beyond loopback
+#: The largest request body the fake reads (Knock's bulk requests stay far below it).
+MAX_BODY = 8 * 1024 * 1024
 _UNROUTED = {"errors": {"detail": "404 Not Found"}}  # Knock's answer for a path it does not route
 #: The Slack workspace (team) id of declared Slack channels that do not name one.
 FAKE_SLACK_TEAM_ID = "T0FAKEKNOCK"
@@ -163,11 +164,18 @@ class FakeKnock:
     def client(self, **overrides: Any) -> Client:
         """A :class:`knockkit.Client` for this fake: its key, its URL, retries that wait
         milliseconds, and ``Retry-After`` honoured up to one second. Keywords override."""
+        return Client(**self._client_settings(overrides))
+
+    def async_client(self, **overrides: Any) -> AsyncClient:
+        """The same as :meth:`client`, as a :class:`knockkit.AsyncClient`."""
+        return AsyncClient(**self._client_settings(overrides))
+
+    def _client_settings(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         settings: dict[str, Any] = {
             "api_key": self.api_key, "base_url": self.url, "backoff_factor": 0.001, "max_retry_after": 1.0,
         }  # fmt: skip
         settings.update(overrides)
-        return Client(**settings)
+        return settings
 
     def close(self) -> None:
         """Stop serving and close every open connection. Calling it twice is harmless."""
@@ -539,9 +547,14 @@ class FakeKnock:
         if bad_json:
             return fault_reply(KnockFault(400, "invalid_json", "The request body is not valid JSON"))
         with self._state.lock:
+            # A refused request changes nothing (a trigger refused for its tenth recipient
+            # must not have identified the first nine): undo its writes.
+            saved = self._state.checkpoint() if method != "GET" else None
             try:
                 reply = dispatch(self._state, method, segments, query, body, headers)
             except KnockFault as fault:
+                if saved is not None:
+                    self._state.restore(saved)
                 return fault_reply(fault)
             except Exception as exc:  # a bug in the fake: say so plainly rather than hang the client
                 traceback.print_exc(file=sys.stderr)
@@ -568,13 +581,9 @@ def _fault_reply(fault: _Fault) -> Reply:
     return status, body, headers
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
+class _Server(PooledHTTPServer):
     def __init__(self, address: tuple[str, int], fake: FakeKnock) -> None:
         self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
 
     def server_bind(self) -> None:
@@ -583,37 +592,26 @@ class _Server(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (a timeout, a closed pool) is normal in tests: no traceback.
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
 
-    def close_connections(self) -> None:
-        # Wake the threads waiting on idle keep-alive connections, so nothing lingers.
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as urllib3's pools expect
+    timeout = 10.0  # seconds each read of a request may wait (a client that stalls mid-request)
     # Small answers on a kept-alive connection: without TCP_NODELAY, Nagle's algorithm and
     # the client's delayed ACK add about 40 ms to every request.
     disable_nagle_algorithm = True
     server: _Server
+
+    def handle(self) -> None:
+        # One request per call: between requests the connection waits in the server's
+        # selector, without a thread (PooledHTTPServer).
+        self.close_connection = True
+        self.handle_one_request()
 
     def do_GET(self) -> None:
         self._handle()
@@ -628,6 +626,12 @@ class _Handler(BaseHTTPRequestHandler):
         stripped = split.path.strip("/")
         segments = [unquote(s) for s in stripped.split("/")] if stripped else []
         path = "/" + "/".join(segments)
+        refused = self._unreadable_request()
+        if refused is not None:
+            # The connection is closed after the answer: what follows cannot be framed.
+            self.close_connection = True
+            self._send(fault_reply(refused), request_id)
+            return
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
         body: Any = None
@@ -635,10 +639,14 @@ class _Handler(BaseHTTPRequestHandler):
         if raw:
             try:
                 body = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 body, bad_json = raw.decode("utf-8", "replace"), True
         headers = {k.lower(): v for k, v in self.headers.items()}
-        query = parse_query(split.query)
+        try:
+            query = parse_query(split.query)
+        except KnockFault as refusal:
+            self._send(fault_reply(refusal), request_id)
+            return
         fault, delay = fake._take_faults(self.command, path)
         if delay:
             time.sleep(delay)
@@ -664,6 +672,20 @@ class _Handler(BaseHTTPRequestHandler):
             outcome = reply[0] if reply else "dropped"
             elapsed = (time.perf_counter() - started) * 1000
             sys.stderr.write(f"{self.command} {self.path} -> {outcome} ({elapsed:.1f} ms)\n")
+
+    def _unreadable_request(self) -> KnockFault | None:
+        """A body the fake will not read: no usable Content-Length, or too large."""
+        if self.headers.get("Transfer-Encoding"):
+            return KnockFault(400, "invalid_request", "send the body with a Content-Length, not Transfer-Encoding")
+        lengths = self.headers.get_all("Content-Length") or []
+        if not lengths:
+            return None
+        value = lengths[0].strip()
+        if len(lengths) > 1 or not (value.isascii() and value.isdigit()):
+            return KnockFault(400, "invalid_request", "Content-Length must be one non-negative whole number")
+        if int(value) > MAX_BODY:
+            return KnockFault(413, "request_too_large", f"the body is over {MAX_BODY} bytes")
+        return None
 
     def _send(self, reply: Reply, request_id: str) -> None:
         status, body, extra = reply

@@ -65,6 +65,16 @@ def default_channel_id(channel_type: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"knockkit-fake:{channel_type}"))
 
 
+# Held by State but never changed by a request: left out of checkpoints.
+_NOT_STATE = frozenset({"lock", "workflows"})
+
+
+def _copy_two_levels(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v for k, v in value.items()}
+    return value
+
+
 class KnockFault(Exception):
     """An error response in Knock's ``{code, message, status, type}`` shape."""
 
@@ -318,8 +328,22 @@ class State:
         self.slack_channels: dict[str, list[JsonDict]] = {}
         self.ms_teams_teams: dict[str, list[JsonDict]] = {}
         self.ms_teams_channels: dict[tuple[str, str], list[JsonDict]] = {}
-        # Idempotency-Key -> (status, body) of the first successful trigger
-        self.idempotency: dict[str, tuple[int, JsonDict]] = {}
+        # Idempotency-Key -> (fingerprint of the request, status, body) of the first successful trigger
+        self.idempotency: dict[str, tuple[str, int, JsonDict]] = {}
+
+    def checkpoint(self) -> dict[str, Any]:
+        """A copy of everything a request can change, put back by :meth:`restore` when the
+        request is refused: Knock applies a request whole or not at all.
+
+        Two levels are copied (each store, and each store's inner mappings such as a
+        recipient's preference sets): records themselves are replaced on change, never
+        edited in place (``deep_merge`` copies), so that is enough, in time linear in the
+        number of records rather than in their size.
+        """
+        return {name: _copy_two_levels(value) for name, value in vars(self).items() if name not in _NOT_STATE}
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        vars(self).update(saved)
 
     def next_seq(self) -> int:
         self._seq += 1

@@ -1,4 +1,5 @@
-"""The pytest plugin (entry point ``pytest11: knockkit``): ``knock`` and ``knock_client``.
+"""The pytest plugin (entry point ``pytest11: knockkit``): ``knock``, ``knock_client`` and
+``knock_async_client``.
 
 ::
 
@@ -19,10 +20,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from knockkit._client import Client
+    from knockkit._client import AsyncClient, Client
     from knockkit.testing._server import FakeKnock
 
-__all__ = ["knock", "knock_client", "knockkit_fake_server"]
+__all__ = ["knock", "knock_async_client", "knock_client", "knockkit_fake_server"]
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +46,9 @@ def knock(knockkit_fake_server: FakeKnock) -> FakeKnock:
 def knock_client(knock: FakeKnock) -> Client:
     """A knockkit.Client pointed at the ``knock`` fake, with retries that wait milliseconds."""
     return knock.client()
+
+
+@pytest.fixture
+def knock_async_client(knock: FakeKnock) -> AsyncClient:
+    """A knockkit.AsyncClient pointed at the ``knock`` fake (await the endpoint functions)."""
+    return knock.async_client()

@@ -102,7 +102,7 @@ CALLS: list[Call] = [
     ),
     call("workflow_recipient_runs.get", RUN),
     # users
-    call("users.list", include=["preferences"], after="cursor-1", page_size=10),
+    call("users.list", include=["preferences"], after="cursor-1", page_size=10, order="asc"),
     call("users.bulk_delete", [USER, OTHER_USER]),
     call(
         "users.bulk_identify",

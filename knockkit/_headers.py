@@ -1,0 +1,67 @@
+"""``Headers``: a read-only, case-insensitive mapping of HTTP headers.
+
+One type for the headers a client sends on every request (``Client(headers=...)``) and the
+headers of a response (``knockkit.with_response``): looked up in any case, shown with the
+names as given, hashable so that a client holding one stays a hashable value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+__all__ = ["Headers"]
+
+
+class Headers(Mapping[str, str]):
+    """Read-only HTTP headers: ``headers["x-request-id"] == headers["X-Request-Id"]``.
+
+    A name given more than once keeps every value, joined with ``", "`` as HTTP allows.
+    """
+
+    __slots__ = ("_hash", "_items")
+
+    def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
+        items: dict[str, tuple[str, str]] = {}
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        for name, value in pairs:
+            key = name.lower()
+            seen = items.get(key)
+            items[key] = (name, value) if seen is None else (seen[0], f"{seen[1]}, {value}")
+        self._items = items
+        self._hash: int | None = None
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def lower_items(self) -> Iterator[tuple[str, str]]:
+        """``(lower-case name, value)`` pairs."""
+        return ((key, value) for key, (_, value) in self._items.items())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        if not all(isinstance(name, str) for name in other):
+            return False
+        theirs = other if isinstance(other, Headers) else Headers(other)
+        return dict(self.lower_items()) == dict(theirs.lower_items())
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self.lower_items()))
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"Headers({dict(self._items.values())!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Headers, (list(self._items.values()),))
