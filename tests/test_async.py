@@ -201,3 +201,37 @@ def test_the_plugins_async_client_fixture_points_at_the_fake(
     assert isinstance(knock_async_client, knockkit.AsyncClient) and knock_async_client.base_url == knock.url
     user = asyncio.run(users.identify(knock_async_client, "jhammond", {"name": "John Hammond"}))
     assert user.name == "John Hammond" and knock.user("jhammond") is not None
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)  # fmt: skip
+
+
+def test_import_knockkit_loads_no_async_transport() -> None:
+    done = run_python("""
+        import sys
+        import knockkit
+        from knockkit import users, workflows
+        client = knockkit.AsyncClient(api_key="sk_test_x")
+        loaded = [m for m in ("aiohttp", "knockkit._transport.aio") if m in sys.modules]
+        print(loaded)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_aiohttp_the_first_async_request_names_the_extra() -> None:
+    done = run_python("""
+        import asyncio, sys
+        sys.modules["aiohttp"] = None  # as if it were not installed
+        import knockkit
+        from knockkit import users
+        aclient = knockkit.AsyncClient(api_key="sk_test_x", base_url="http://127.0.0.1:9")
+        try:
+            asyncio.run(users.get(aclient, "u1"))
+        except ImportError as exc:
+            print(exc)
+    """)
+    assert done.returncode == 0, done.stderr
+    assert "pip install 'knockkit[async]'" in done.stdout

@@ -403,3 +403,13 @@ def test_every_bulk_endpoint(knock: FakeKnock, knock_client: knockkit.Client) ->
     assert unstructure(created.error_items) == [{"index": 1, "message": "The workflow 'undeclared' was not found"}]
     workflows.trigger(knock_client, "daily-digest", recipients=["u1"])
     assert len(knock.messages()) == 1  # the schedule itself never ran
+
+
+def test_users_are_listed_in_either_order(knock: FakeKnock, knock_client: knockkit.Client) -> None:
+    for user_id in ("first", "second", "third"):
+        users.identify(knock_client, user_id, {})
+    assert [u.id for u in users.list(knock_client, order="asc")] == ["first", "second", "third"]
+    assert [u.id for u in users.list(knock_client, order="desc")] == ["third", "second", "first"]
+    assert [u.id for u in knockkit.paginate(users.list, knock_client, order="desc", page_size=1)] == [
+        "third", "second", "first"
+    ]

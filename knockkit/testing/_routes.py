@@ -292,7 +292,10 @@ def _recipient(state: State, call: Call) -> RKey:
 
 @route("GET", "/v1/users")
 def list_users(state: State, call: Call) -> Reply:
-    return ok(page(state.users.values(), call.query, state.render_user))
+    order = call.query.get("order", "asc")
+    if order not in ("asc", "desc"):
+        raise invalid("order must be asc or desc")
+    return ok(page(state.users.values(), call.query, state.render_user, newest_first=order == "desc"))
 
 
 @route("GET", "/v1/users/{user_id}")

@@ -108,7 +108,7 @@ def test_check_reports_misconfiguration_without_the_key() -> None:
     assert "knockkit.E001" in report
     assert "settings.KNOCKKIT['DjangoKnock']: unknown setting(s) ['timeot']" in report
     assert "settings.KNOCKKIT['DjangoKnock']['api_key']: api_key is a public key (pk_...)" in report
-    assert "settings.KNOCKKIT['OtherKnock']['api_key']: api_key contains whitespace" in report
+    assert "settings.KNOCKKIT['OtherKnock']['api_key']: api_key contains leading or trailing whitespace" in report
     assert "settings.KNOCKKIT['OtherKnock']['base_url']: base_url must start with https:// or http://" in report
     assert public not in report
     assert secret.strip() not in report

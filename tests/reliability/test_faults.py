@@ -132,11 +132,15 @@ def test_connection_refused_is_retried_for_every_method(op: str, transport: str)
 def test_reset_before_the_request_is_read(server: FaultServer, client: knockkit.Client, op: str) -> None:
     server.on_connect = lambda serial: Reset()
     exc, elapsed = timed(OPERATIONS[op][2], client)
-    # urllib3 cannot tell whether the request went out before the reset: a read error.
-    check_connection_error(op, exc, RETRIED[op])
-    assert server.connections == RETRIED[op]
+    # Usually the client cannot tell whether the request went out before the reset (a read
+    # error: a POST without a key is not sent again). When the reset lands while the
+    # connection is still being set up, it is a connect error, and sending again is safe.
+    attempts = getattr(exc, "attempts", 0)
+    assert attempts in {RETRIED[op], 3}, exc
+    check_connection_error(op, exc, attempts)
+    assert server.connections == attempts
     assert server.requests == []
-    if RETRIED[op] > 1:
+    if attempts > 1:
         assert elapsed >= MIN_BACKOFF_TWO_RETRIES
 
 
