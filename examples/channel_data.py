@@ -14,6 +14,7 @@ from __future__ import annotations
 from _target import Target, connect, say
 
 from knockkit import NotFoundError, users, workflows
+from knockkit.models import PushChannelData
 from knockkit.testing import FakeKnock, Step
 
 USER_ID = "jhammond"
@@ -47,12 +48,14 @@ def main() -> None:
 
         say(f"\n1. Set {USER_ID}'s push tokens for channel {channel_id}")
         data = users.set_channel_data(client, USER_ID, channel_id, {"tokens": [APNS_TOKEN]})
-        say(f"   stored: tokens {data.data['tokens']}")
+        assert isinstance(data.data, PushChannelData)  # channel data is typed by the kind of channel
+        say(f"   stored: tokens {data.data.tokens}")
         push_sent(target, channel_id)
 
         say("\n2. Read them back")
         data = users.get_channel_data(client, USER_ID, channel_id)
-        say(f"   channel {data.channel_id}: tokens {data.data['tokens']}")
+        tokens = data.data.tokens if isinstance(data.data, PushChannelData) else None
+        say(f"   channel {data.channel_id}: tokens {tokens}")
 
         say("\n3. Unset them (the device logged out)")
         users.unset_channel_data(client, USER_ID, channel_id)

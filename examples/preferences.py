@@ -16,13 +16,14 @@ from typing import Any
 from _target import Target, connect, say
 
 from knockkit import users, workflows
+from knockkit.models import unstructure
 
 USER_ID = "jhammond"
 WORKFLOW = "dinosaurs-loose"
 
 
 def show(label: str, value: Any) -> None:
-    say(f"   {label}: {json.dumps(value, sort_keys=True)}")
+    say(f"   {label}: {json.dumps(unstructure(value), sort_keys=True)}")  # models back to JSON
 
 
 def what_gets_through(target: Target) -> None:
@@ -31,7 +32,7 @@ def what_gets_through(target: Target) -> None:
         return
     workflows.trigger(target.client, WORKFLOW, recipients=[USER_ID])
     run = target.fake.runs(workflow=WORKFLOW, recipient=USER_ID)[-1]
-    sent = [m.channel["type"] for m in target.fake.messages(recipient=USER_ID) if m.id in run.message_ids]
+    sent = [m.channel.type for m in target.fake.messages(recipient=USER_ID) if m.channel and m.id in run.message_ids]
     say(f"   the fake ran {WORKFLOW} for {USER_ID}: sent {', '.join(sent) or 'nothing'}")
     for line in run.skipped:
         say(f"   skipped {line}")
