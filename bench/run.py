@@ -54,7 +54,9 @@ TRIGGER = {
     "data": {"type": "trex", "priority": 1},
 }
 TOTAL_USERS = 10_000
+TOTAL_MESSAGES = 2_000
 PAGE_SIZE = 50
+KEY_SOURCE = "dinosaurs-loose"  # every bench message's source key
 
 
 # --- the libraries ---------------------------------------------------------------------
@@ -95,7 +97,21 @@ class Floor:
         while True:
             path = f"/v1/users?page_size={PAGE_SIZE}" + (f"&after={quote(after)}" if after else "")
             page = self._send("GET", path)
-            count += len(page["entries"])
+            for user in page["entries"]:  # read what the SDKs' typed values are read for
+                count += len(user["id"]) > 0 and "@" in user["email"]
+            after = page["page_info"]["after"]
+            if not after:
+                return count
+
+    def list_messages(self) -> int:
+        count, after = 0, None
+        while True:
+            path = f"/v1/messages?page_size={PAGE_SIZE}" + (f"&after={quote(after)}" if after else "")
+            page = self._send("GET", path)
+            for message in page["items"]:
+                recipient = message["recipient"]
+                recipient_id = recipient if isinstance(recipient, str) else recipient["id"]
+                count += len(recipient_id) > 0 and len(message["id"]) > 0 and message["source"]["key"] == KEY_SOURCE
             after = page["page_info"]["after"]
             if not after:
                 return count
@@ -114,9 +130,9 @@ class KnockKit:
 
     def __init__(self, base: str) -> None:
         import knockkit
-        from knockkit import users, workflows
+        from knockkit import messages, users, workflows
 
-        self.knockkit, self.users, self.workflows = knockkit, users, workflows
+        self.knockkit, self.users, self.workflows, self.messages = knockkit, users, workflows, messages
         self.base = base
         self.client = knockkit.Client(api_key=KEY, base_url=base)
 
@@ -130,7 +146,19 @@ class KnockKit:
         return self.users.get(self.client, user_id)
 
     def list_all(self) -> int:
-        return sum(1 for _ in self.knockkit.paginate(self.users.list, self.client, page_size=PAGE_SIZE))
+        count = 0
+        for user in self.knockkit.paginate(self.users.list, self.client, page_size=PAGE_SIZE):
+            count += len(user.id) > 0 and "@" in (user.email or "")
+        return count
+
+    def list_messages(self) -> int:
+        count = 0
+        for message in self.knockkit.paginate(self.messages.list, self.client, page_size=PAGE_SIZE):
+            recipient = message.recipient
+            recipient_id = recipient.id if recipient is not None and not isinstance(recipient, str) else recipient
+            source_key = message.source.key if message.source is not None else None
+            count += len(recipient_id or "") > 0 and len(message.id) > 0 and source_key == KEY_SOURCE
+        return count
 
     def new_client(self, key: str) -> Any:
         return self.knockkit.Client(api_key=key, base_url=self.base)
@@ -163,7 +191,17 @@ class KnockApi:
 
     def list_all(self) -> int:
         first = self.client.users.list(page_size=PAGE_SIZE)
-        return sum(len(page.entries) for page in first.iter_pages())
+        return sum(len(u.id) > 0 and "@" in (u.email or "") for page in first.iter_pages() for u in page.entries)
+
+    def list_messages(self) -> int:
+        first = self.client.messages.list(page_size=PAGE_SIZE)
+        count = 0
+        for page in first.iter_pages():
+            for message in page.items:
+                recipient = message.recipient
+                recipient_id = recipient if isinstance(recipient, str) else recipient.id
+                count += len(recipient_id) > 0 and len(message.id) > 0 and message.source.key == KEY_SOURCE
+        return count
 
     def new_client(self, key: str) -> Any:
         return self.Knock(api_key=key, base_url=self.base)
@@ -213,16 +251,19 @@ def per_call(lib: Any, op: str, n: int) -> tuple[float, float]:
     return cpu / n, wall / n
 
 
-def per_page(lib: Any) -> float:
+def per_page(lib: Any, what: str = "users") -> float:
+    """CPU per page of 50, reading every entry's fields (a user's id and email; a message's id,
+    recipient id and source key), so that decoding done lazily is counted too."""
     count = 0
+    list_all, total = (lib.list_all, TOTAL_USERS) if what == "users" else (lib.list_messages, TOTAL_MESSAGES)
 
     def run() -> None:
         nonlocal count
-        count = lib.list_all()
+        count = list_all()
 
     cpu, _ = timed(run)
-    assert count == TOTAL_USERS, (lib.name, count)
-    return cpu / (TOTAL_USERS // PAGE_SIZE)
+    assert count == total, (lib.name, what, count)
+    return cpu / (total // PAGE_SIZE)
 
 
 def threaded(lib: Any, threads: int, n: int) -> float:
@@ -416,6 +457,7 @@ def run(quick: bool) -> dict[str, dict[str, float]]:
                 lib.trigger()
                 lib.get("warm")
             lib.list_all()
+            lib.list_messages()
 
         for op in ("identify", "trigger", "get"):
             cpu: dict[str, list[float]] = {n: [] for n in names}
@@ -429,12 +471,13 @@ def run(quick: bool) -> dict[str, dict[str, float]]:
             results[f"{label} CPU/call (us)"] = {k: v * 1e6 for k, v in median_of(cpu).items()}
             results[f"{label} wall/call (us)"] = {k: v * 1e6 for k, v in median_of(wall).items()}
 
-        pages: dict[str, list[float]] = {n: [] for n in names}
-        for _ in range(3 if quick else 5):
-            for lib in libs:
-                if lib.name != "knockapi" or len(pages[lib.name]) < 2:
-                    pages[lib.name].append(per_page(lib))
-        results["users.list CPU/page of 50 (us)"] = {k: v * 1e6 for k, v in median_of(pages).items()}
+        for what in ("users", "messages"):
+            pages: dict[str, list[float]] = {n: [] for n in names}
+            for _ in range(3 if quick else 5):
+                for lib in libs:
+                    if lib.name != "knockapi" or len(pages[lib.name]) < 2:
+                        pages[lib.name].append(per_page(lib, what))
+            results[f"{what}.list CPU/page of 50 (us)"] = {k: v * 1e6 for k, v in median_of(pages).items()}
 
         threads: dict[str, list[float]] = {n: [] for n in names}
         for _ in range(reps):
@@ -471,11 +514,13 @@ TARGETS: dict[str, tuple[float, str, bool]] = {
     "users.identify CPU/call (us)": (1.2, "ratio", True),
     "workflows.trigger CPU/call (us)": (1.2, "ratio", True),
     "users.get CPU/call (us)": (1.2, "ratio", True),
-    "users.list CPU/page of 50 (us)": (2.0, "ratio", True),
+    "users.list CPU/page of 50 (us)": (1.3, "ratio", True),
+    "messages.list CPU/page of 50 (us)": (1.5, "ratio", True),
     "4 threads, one client (calls/s)": (0.85, "ratio", False),
     "constructor (us/client)": (20.0, "abs", True),
     "memory (bytes/client)": (2048.0, "abs", True),
     "import time (ms)": (1.25, "ratio", True),
+    "import + first call (ms)": (1.3, "ratio", True),
     # AsyncClient next to raw aiohttp (the floor column holds aiohttp for these rows)
     "async users.identify CPU/call (us)": (1.15, "ratio", True),
     "async workflows.trigger CPU/call (us)": (1.15, "ratio", True),

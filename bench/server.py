@@ -9,6 +9,8 @@ built from pre-encoded bytes, so the server costs little and answers the same by
 every client library. It knows only the endpoints the benchmark calls:
 
     GET  /v1/users?page_size=50&after=<cursor>   a page of 50 users (10,000 in all)
+    GET  /v1/messages?page_size=50&after=<cursor>   a page of 50 messages (2,000 in all), each with a
+                                                 recipient, actors, a source and a channel nested in it
     GET  /v1/users/{id}                          one user
     PUT  /v1/users/{id}                          one user (identify)
     POST /v1/workflows/{key}/trigger             {"workflow_run_id": ...}
@@ -23,9 +25,11 @@ import asyncio
 import json
 import sys
 import uuid
+from collections.abc import Callable
 from urllib.parse import parse_qs, unquote
 
 TOTAL_USERS = 10_000
+TOTAL_MESSAGES = 2_000
 PAGE_SIZE = 50
 
 
@@ -47,12 +51,46 @@ def user(index: int) -> dict[str, object]:
     }
 
 
-def _page(start: int) -> bytes:
-    end = min(start + PAGE_SIZE, TOTAL_USERS)
-    after = f"c{end:05d}" if end < TOTAL_USERS else None
+def message(index: int) -> dict[str, object]:
+    """A message as Knock lists it. Every other recipient is an object reference, the rest user ids."""
+    recipient: object = f"user-{index:05d}"
+    if index % 2:
+        recipient = {"id": f"project-{index}", "collection": "projects"}
+    stamp = "2024-05-01T12:34:56.789Z"
+    return {
+        "__typename": "Message",
+        "id": f"2w3YUpTTOxuDvZFji8OMs{index:06d}",
+        "channel_id": "123e4567-e89b-12d3-a456-426614174000",
+        "channel": {
+            "id": "123e4567-e89b-12d3-a456-426614174000", "key": "postmark", "name": "Postmark",
+            "provider": "postmark", "type": "email", "created_at": stamp, "updated_at": stamp,
+        },
+        "recipient": recipient,
+        "actors": ["dnedry", {"id": "park-1", "collection": "parks"}],
+        "status": "delivered",
+        "engagement_statuses": ["seen", "read"],
+        "source": {
+            "__typename": "NotificationSource", "key": "dinosaurs-loose", "categories": ["safety"],
+            "version_id": "789e0123-f45a-67b8-c901-234567890abc", "step_ref": "email_1", "type": "workflow",
+            "workflow_run_id": "789e0123-f45a-67b8-c901-234567890abd", "workflow_recipient_run_id": None,
+        },
+        "tenant": "jurassic-park",
+        "workflow": "dinosaurs-loose",
+        "data": {"type": "trex", "priority": index % 3},
+        "metadata": None,
+        "inserted_at": stamp, "updated_at": stamp, "scheduled_at": None, "seen_at": stamp, "read_at": stamp,
+        "interacted_at": None, "link_clicked_at": None, "clicked_at": None, "archived_at": None,
+    }  # fmt: skip
+
+
+def _page(
+    start: int, total: int = TOTAL_USERS, item: Callable[[int], dict[str, object]] = user, key: str = "entries"
+) -> bytes:
+    end = min(start + PAGE_SIZE, total)
+    after = f"c{end:05d}" if end < total else None
     before = f"c{start:05d}" if start else None
     body = {
-        "entries": [user(i) for i in range(start, end)],
+        key: [item(i) for i in range(start, end)],
         "page_info": {"__typename": "PageInfo", "after": after, "before": before, "page_size": PAGE_SIZE},
     }
     return json.dumps(body, separators=(",", ":")).encode()
@@ -71,6 +109,10 @@ def _response(status: str, body: bytes) -> bytes:
 
 
 PAGES = {start: _response("200 OK", _page(start)) for start in range(0, TOTAL_USERS, PAGE_SIZE)}
+MESSAGE_PAGES = {
+    start: _response("200 OK", _page(start, TOTAL_MESSAGES, message, "items"))
+    for start in range(0, TOTAL_MESSAGES, PAGE_SIZE)
+}
 USER_BODY = json.dumps(user(1), separators=(",", ":")).encode()
 NOT_FOUND = _response(
     "404 Not Found", b'{"code":"resource_missing","message":"not found","status":404,"type":"api_error"}'
@@ -83,6 +125,10 @@ def answer(method: bytes, target: bytes) -> bytes:
         params = parse_qs(query.decode())
         after = params.get("after", ["c00000"])[0]
         return PAGES.get(int(after[1:]), NOT_FOUND)
+    if path == b"/v1/messages" and method == b"GET":
+        params = parse_qs(query.decode())
+        after = params.get("after", ["c00000"])[0]
+        return MESSAGE_PAGES.get(int(after[1:]), NOT_FOUND)
     if path.startswith(b"/v1/users/") and method in (b"GET", b"PUT"):
         user_id = unquote(path[10:].decode())
         body = USER_BODY.replace(b'"user-00001"', json.dumps(user_id).encode(), 1)

@@ -15,6 +15,7 @@ import os
 
 import knockkit
 from knockkit import KnockInstance, NotFoundError, users, workflows
+from knockkit.models import PushChannelData
 from knockkit.testing import FakeKnock, Step
 
 
@@ -53,12 +54,14 @@ def run(client: knockkit.Client, fake: FakeKnock | None) -> None:
 
     print(f"\n1. Set {USER_ID}'s push tokens for channel {channel_id}")
     data = users.set_channel_data(client, USER_ID, channel_id, {"tokens": [APNS_TOKEN]})
-    print(f"   stored: tokens {data.data['tokens']}")
+    assert isinstance(data.data, PushChannelData)  # channel data is typed by the kind of channel
+    print(f"   stored: tokens {data.data.tokens}")
     push_sent(client, fake, channel_id)
 
     print("\n2. Read them back")
     data = users.get_channel_data(client, USER_ID, channel_id)
-    print(f"   channel {data.channel_id}: tokens {data.data['tokens']}")
+    tokens = data.data.tokens if isinstance(data.data, PushChannelData) else None
+    print(f"   channel {data.channel_id}: tokens {tokens}")
 
     print("\n3. Unset them (the device logged out)")
     users.unset_channel_data(client, USER_ID, channel_id)

@@ -74,7 +74,7 @@ def knock_tenants(client: knockkit.Client, *, on_fake: bool) -> None:
         print(f"   {tenant_id}: workflow run {run.workflow_run_id}")
     for tenant_id in ("jurassic-park", "isla-sorna"):
         page = messages.list(client, tenant=tenant_id)
-        kinds = sorted({m.channel["type"] for m in page if m.channel}) if len(page) else []
+        kinds = sorted({m.channel.type for m in page if m.channel and m.channel.type}) if len(page) else []
         print(f"   messages.list(tenant={tenant_id!r}): {len(page)} message(s) {kinds}")
     if on_fake:  # Knock sends asynchronously: on Knock the lists fill a moment later
         print("   (isla-sorna's default turns email off and jhammond turned in-app off there: nothing is sent)")

@@ -16,6 +16,7 @@ from typing import Any
 
 import knockkit
 from knockkit import KnockInstance, users, workflows
+from knockkit.models import unstructure
 from knockkit.testing import FakeKnock
 
 
@@ -28,7 +29,7 @@ WORKFLOW = "dinosaurs-loose"
 
 
 def show(label: str, value: Any) -> None:
-    print(f"   {label}: {json.dumps(value, sort_keys=True)}")
+    print(f"   {label}: {json.dumps(unstructure(value), sort_keys=True)}")
 
 
 def what_gets_through(client: knockkit.Client, fake: FakeKnock | None) -> None:
@@ -37,7 +38,7 @@ def what_gets_through(client: knockkit.Client, fake: FakeKnock | None) -> None:
         return
     workflows.trigger(client, WORKFLOW, recipients=[USER_ID])
     latest = fake.runs(workflow=WORKFLOW, recipient=USER_ID)[-1]
-    sent = [m.channel["type"] for m in fake.messages(recipient=USER_ID) if m.id in latest.message_ids]
+    sent = [m.channel.type for m in fake.messages(recipient=USER_ID) if m.channel and m.id in latest.message_ids]
     print(f"   the fake ran {WORKFLOW} for {USER_ID}: sent {', '.join(sent) or 'nothing'}")
     for line in latest.skipped:
         print(f"   skipped {line}")

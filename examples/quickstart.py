@@ -28,6 +28,7 @@ from typing import Any
 
 import knockkit
 from knockkit import KnockInstance, NotFoundError, messages, users, workflows
+from knockkit.models import PushChannelData, unstructure
 
 
 class MyKnock(KnockInstance, app="quickstart"):
@@ -61,12 +62,13 @@ def run(client: knockkit.Client, push_channel_id: str | None, release: Any = Non
     say("   jhammond: email on (replaced the default preference set)")
     users.set_workflow_preferences(client, "imalcolm", WORKFLOW, {"channel_types": {"email": False}})
     prefs = users.get_preferences(client, "imalcolm")
-    say(f"   imalcolm: no email for {WORKFLOW} (merged); workflows = {json.dumps(prefs.workflows)}")
+    say(f"   imalcolm: no email for {WORKFLOW} (merged); workflows = {json.dumps(unstructure(prefs.workflows))}")
 
     say("\n3. Set push channel data")
     if push_channel_id:
         data = users.set_channel_data(client, "jhammond", push_channel_id, {"tokens": ["apns-token-jhammond"]})
-        say(f"   jhammond: push tokens {data.data['tokens']} on channel {data.channel_id}")
+        tokens = data.data.tokens if isinstance(data.data, PushChannelData) else None
+        say(f"   jhammond: push tokens {tokens} on channel {data.channel_id}")
     else:
         say("   skipped: set KNOCK_PUSH_CHANNEL_ID to the id of your push channel")
 
@@ -96,8 +98,8 @@ def run(client: knockkit.Client, push_channel_id: str | None, release: Any = Non
 
     say("\n6. List the messages of this run")
     page = messages.list(client, workflow_run_id=result.workflow_run_id, page_size=50)
-    for message in sorted(page, key=lambda m: (str(m.recipient), str((m.channel or {}).get("type")))):
-        kind = (message.channel or {}).get("type", message.channel_id)
+    for message in sorted(page, key=lambda m: (str(m.recipient), str(m.channel.type if m.channel else None))):
+        kind = message.channel.type if message.channel else message.channel_id
         say(f"   {message.recipient:<9} {kind:<12} {message.status}")
     say(f"   {len(page)} message(s)" + ("" if release is not None else " so far (Knock sends asynchronously)"))
 

@@ -74,7 +74,7 @@ def run(client: knockkit.Client, fake: FakeKnock | None) -> None:
     page = messages.list(client, workflow_run_id=result.workflow_run_id, page_size=50)
     sent: dict[str, list[str]] = {}
     for message in page:
-        kind = (message.channel or {}).get("type") or message.channel_id
+        kind = (message.channel.type if message.channel else None) or message.channel_id
         sent.setdefault(str(message.recipient), []).append(str(kind))
     for user_id in RECIPIENTS:
         print(f"   {user_id:<9} {', '.join(sorted(sent.get(user_id, []))) or '-'}")

@@ -15,6 +15,7 @@ from knockkit._common import MAX_BULK_ITEMS, check_count, check_mapping
 from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import AudienceMember, Page
+from knockkit.params import AudienceMemberParams
 
 __all__ = ["add_members", "list_members", "remove_members"]
 
@@ -50,7 +51,7 @@ def list_members(
 
 @endpoint
 def add_members(
-    client: Client, key: str, members: Sequence[Mapping[str, Any]], *, create_audience: bool | None = None
+    client: Client, key: str, members: Sequence[AudienceMemberParams], *, create_audience: bool | None = None
 ) -> None:
     """Add up to 1,000 members (``{"user": {"id": ...}, "tenant": ...}``; users are identified
     inline); ``create_audience=True`` creates the audience if it does not exist."""
@@ -61,6 +62,6 @@ def add_members(
 
 
 @endpoint
-def remove_members(client: Client, key: str, members: Sequence[Mapping[str, Any]]) -> None:
+def remove_members(client: Client, key: str, members: Sequence[AudienceMemberParams]) -> None:
     """Remove up to 1,000 members (``{"user": {"id": ...}, "tenant": ...}``)."""
     return request(client, "DELETE", _MEMBERS, key=key, json={"members": _check_members(members)})

@@ -17,6 +17,7 @@ from knockkit._common import json_param, range_filter
 from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import FeedItem, FeedSettings, Page
+from knockkit.params import TimeRange
 
 __all__ = ["get_settings", "list_items"]
 
@@ -37,7 +38,7 @@ def list_items(
     locale: str | None = None,
     exclude: str | None = None,
     mode: str | None = None,
-    inserted_at: Mapping[str, Any] | None = None,
+    inserted_at: TimeRange | None = None,
     after: str | None = None,
     before: str | None = None,
     page_size: int | None = None,

@@ -17,6 +17,7 @@ from knockkit._common import MAX_BATCH_MESSAGES, check_ids, check_mapping, json_
 from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import Activity, DeliveryLog, Message, MessageContent, MessageEvent, Page
+from knockkit.params import TimeRange
 
 __all__ = [
     "MAX_BATCH_MESSAGES",
@@ -82,7 +83,7 @@ def list(
     workflow_run_id: str | None = None,
     workflow_recipient_run_id: str | None = None,
     trigger_data: Mapping[str, Any] | None = None,
-    inserted_at: Mapping[str, Any] | None = None,
+    inserted_at: TimeRange | None = None,
 ) -> Page[Message]:
     """One page of the environment's messages.
 

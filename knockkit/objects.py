@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from knockkit._client import Client
 from knockkit._common import (
@@ -38,6 +38,20 @@ from knockkit.models import (
     PreferenceSet,
     Schedule,
     Subscription,
+)
+from knockkit.params import (
+    ChannelDataParams,
+    ChannelSetting,
+    ChannelTypeName,
+    ChannelTypesParams,
+    ObjectRef,
+    PreferenceSetParams,
+    RecipientParam,
+    RecipientRef,
+    SubscriptionParams,
+    SubscriptionRefParams,
+    TimeRange,
+    WorkflowSetting,
 )
 
 __all__ = [
@@ -150,7 +164,7 @@ def _check_subscription_groups(
 
 @endpoint
 def bulk_add_subscriptions(
-    client: Client, collection: str, subscriptions: Sequence[Mapping[str, Any]]
+    client: Client, collection: str, subscriptions: Sequence[SubscriptionParams]
 ) -> BulkOperation:
     """Subscribe recipients to up to 1,000 objects of a collection in one asynchronous job.
 
@@ -166,7 +180,7 @@ def bulk_add_subscriptions(
 
 @endpoint
 def bulk_delete_subscriptions(
-    client: Client, collection: str, subscriptions: Sequence[Mapping[str, Any]]
+    client: Client, collection: str, subscriptions: Sequence[SubscriptionRefParams]
 ) -> BulkOperation:
     """Unsubscribe recipients from up to 1,000 objects of a collection in one asynchronous job.
 
@@ -206,7 +220,7 @@ def set_preferences(
     client: Client,
     collection: str,
     object_id: str,
-    preferences: Mapping[str, Any],
+    preferences: PreferenceSetParams,
     *,
     preference_set: str = "default",
     merge: bool = False,
@@ -230,64 +244,64 @@ def unset_preferences(client: Client, collection: str, object_id: str, *, prefer
 
 @endpoint
 def set_channel_types_preferences(
-    client: Client, collection: str, object_id: str, channel_types: Mapping[str, Any], *,
+    client: Client, collection: str, object_id: str, channel_types: ChannelTypesParams, *,
     preference_set: str = "default",
 ) -> PreferenceSet:  # fmt: skip
     """Merge channel-type settings: ``{"email": True, "sms": False}``."""
     check_mapping("channel_types", channel_types)
-    prefs = {"channel_types": channel_types}
+    prefs: PreferenceSetParams = {"channel_types": channel_types}
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_channel_type_preferences(
-    client: Client, collection: str, object_id: str, channel_type: str, setting: bool | Mapping[str, Any], *,
+    client: Client, collection: str, object_id: str, channel_type: ChannelTypeName, setting: ChannelSetting, *,
     preference_set: str = "default",
 ) -> PreferenceSet:  # fmt: skip
     """Set one channel type: ``True``/``False`` or ``{"conditions": [...]}``."""
-    prefs = {"channel_types": {channel_type: check_setting("setting", setting)}}
+    prefs = cast(PreferenceSetParams, {"channel_types": {channel_type: check_setting("setting", setting)}})
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_workflows_preferences(
-    client: Client, collection: str, object_id: str, workflows: Mapping[str, Any], *,
+    client: Client, collection: str, object_id: str, workflows: Mapping[str, WorkflowSetting], *,
     preference_set: str = "default",
 ) -> PreferenceSet:  # fmt: skip
     """Merge per-workflow settings: ``{"dinosaurs-loose": {"channel_types": {"email": True}}}``."""
     check_mapping("workflows", workflows)
-    prefs = {"workflows": workflows}
+    prefs: PreferenceSetParams = {"workflows": workflows}
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_workflow_preferences(
-    client: Client, collection: str, object_id: str, workflow: str, setting: bool | Mapping[str, Any], *,
+    client: Client, collection: str, object_id: str, workflow: str, setting: WorkflowSetting, *,
     preference_set: str = "default",
 ) -> PreferenceSet:  # fmt: skip
     """Set one workflow: ``True``/``False`` or ``{"channel_types": {...}}``."""
-    prefs = {"workflows": {workflow: check_setting("setting", setting)}}
+    prefs = cast(PreferenceSetParams, {"workflows": {workflow: check_setting("setting", setting)}})
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_categories_preferences(
-    client: Client, collection: str, object_id: str, categories: Mapping[str, Any], *,
+    client: Client, collection: str, object_id: str, categories: Mapping[str, WorkflowSetting], *,
     preference_set: str = "default",
 ) -> PreferenceSet:  # fmt: skip
     """Merge per-category settings: ``{"marketing": False}``."""
     check_mapping("categories", categories)
-    prefs = {"categories": categories}
+    prefs: PreferenceSetParams = {"categories": categories}
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_category_preferences(
-    client: Client, collection: str, object_id: str, category: str, setting: bool | Mapping[str, Any], *,
+    client: Client, collection: str, object_id: str, category: str, setting: WorkflowSetting, *,
     preference_set: str = "default",
 ) -> PreferenceSet:  # fmt: skip
     """Set one category: ``True``/``False`` or ``{"channel_types": {...}}``."""
-    prefs = {"categories": {category: check_setting("setting", setting)}}
+    prefs = cast(PreferenceSetParams, {"categories": {category: check_setting("setting", setting)}})
     return set_preferences(client, collection, object_id, prefs, preference_set=preference_set, merge=True)
 
 
@@ -304,7 +318,7 @@ def get_channel_data(client: Client, collection: str, object_id: str, channel_id
 
 @endpoint
 def set_channel_data(
-    client: Client, collection: str, object_id: str, channel_id: str, data: Mapping[str, Any]
+    client: Client, collection: str, object_id: str, channel_id: str, data: ChannelDataParams
 ) -> ChannelData:
     """Set an object's data for a channel, e.g. ``{"connections": [...]}`` for Slack."""
     body = {"data": check_mapping("data", data)}
@@ -330,8 +344,8 @@ def list_subscriptions(
     *,
     mode: str | None = None,
     include: Sequence[str] | None = None,
-    recipients: Sequence[str | Mapping[str, str]] | None = None,
-    objects: Sequence[Mapping[str, str]] | None = None,
+    recipients: Sequence[RecipientRef] | None = None,
+    objects: Sequence[ObjectRef] | None = None,
     after: str | None = None,
     before: str | None = None,
     page_size: int | None = None,
@@ -363,7 +377,7 @@ def add_subscriptions(
     client: Client,
     collection: str,
     object_id: str,
-    recipients: Sequence[str | Mapping[str, Any]],
+    recipients: Sequence[RecipientParam],
     *,
     properties: Mapping[str, Any] | None = None,
 ) -> builtins.list[Subscription]:
@@ -381,7 +395,7 @@ def add_subscriptions(
 
 @endpoint
 def delete_subscriptions(
-    client: Client, collection: str, object_id: str, recipients: Sequence[str | Mapping[str, str]]
+    client: Client, collection: str, object_id: str, recipients: Sequence[RecipientRef]
 ) -> builtins.list[Subscription]:
     """Unsubscribe recipients (user ids or ``{"id", "collection"}``) from an object; returns
     the deleted subscriptions."""
@@ -414,7 +428,7 @@ def list_messages(
     workflow_run_id: str | None = None,
     workflow_recipient_run_id: str | None = None,
     trigger_data: Mapping[str, Any] | None = None,
-    inserted_at: Mapping[str, Any] | None = None,
+    inserted_at: TimeRange | None = None,
 ) -> Page[Message]:
     """One page of the messages sent to an object.
 

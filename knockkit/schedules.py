@@ -29,6 +29,7 @@ from knockkit._common import (
 from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import BulkOperation, Page, Schedule
+from knockkit.params import RecipientParam, RecipientRef, ScheduleParams, ScheduleRepeatParams, TenantParam
 
 __all__ = ["MAX_RECIPIENTS", "REPEAT_FREQUENCIES", "WEEKDAYS", "bulk_create", "create", "delete", "list", "update"]
 
@@ -41,7 +42,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _REPEAT_INTS = ("interval", "day_of_month", "hours", "minutes")
 _REPEAT_KEYS = frozenset({"__typename", "frequency", "days", *_REPEAT_INTS})
 
-Recipient = str | Mapping[str, Any]
+Recipient = RecipientParam  # a user id, an inline user, or an object (inline or by reference)
 When = _dt.datetime | str
 
 
@@ -76,12 +77,12 @@ def _check_repeats(name: str, repeats: object) -> Sequence[Mapping[str, Any]]:
 
 def _options(
     *,
-    repeats: Sequence[Mapping[str, Any]] | None,
+    repeats: Sequence[ScheduleRepeatParams] | None,
     scheduled_at: When | None,
     ending_at: When | None,
-    actor: Recipient | None,
+    actor: RecipientParam | None,
     data: Mapping[str, Any] | None,
-    tenant: Recipient | None,
+    tenant: TenantParam | None,
     where: str = "",
 ) -> dict[str, Any]:
     """The body keys schedules share (create, update and each bulk item); ``None`` is not sent.
@@ -116,13 +117,13 @@ def create(
     client: Client,
     workflow: str,
     *,
-    recipients: Sequence[Recipient],
-    repeats: Sequence[Mapping[str, Any]] | None = None,
+    recipients: Sequence[RecipientParam],
+    repeats: Sequence[ScheduleRepeatParams] | None = None,
     scheduled_at: When | None = None,
     ending_at: When | None = None,
-    actor: Recipient | None = None,
+    actor: RecipientParam | None = None,
     data: Mapping[str, Any] | None = None,
-    tenant: Recipient | None = None,
+    tenant: TenantParam | None = None,
 ) -> builtins.list[Schedule]:
     """Schedule ``workflow`` for up to 100 recipients (one schedule each).
 
@@ -144,12 +145,12 @@ def update(
     client: Client,
     schedule_ids: Sequence[str],
     *,
-    repeats: Sequence[Mapping[str, Any]] | None = None,
+    repeats: Sequence[ScheduleRepeatParams] | None = None,
     scheduled_at: When | None = None,
     ending_at: When | None = None,
-    actor: Recipient | None = None,
+    actor: RecipientParam | None = None,
     data: Mapping[str, Any] | None = None,
-    tenant: Recipient | None = None,
+    tenant: TenantParam | None = None,
 ) -> builtins.list[Schedule]:
     """Give every schedule in ``schedule_ids`` the same new values; arguments left ``None``
     are not sent."""
@@ -165,7 +166,7 @@ def list(
     client: Client,
     workflow: str,
     *,
-    recipients: Sequence[str | Mapping[str, str]] | None = None,
+    recipients: Sequence[RecipientRef] | None = None,
     tenant: str | None = None,
     after: str | None = None,
     before: str | None = None,
@@ -190,7 +191,7 @@ def delete(client: Client, schedule_ids: Sequence[str]) -> builtins.list[Schedul
 
 
 @endpoint
-def bulk_create(client: Client, schedules: Sequence[Mapping[str, Any]]) -> BulkOperation:
+def bulk_create(client: Client, schedules: Sequence[ScheduleParams]) -> BulkOperation:
     """Create up to 1,000 schedules in one asynchronous job.
 
     Each item is a mapping with ``workflow``, one ``recipient`` and optionally ``repeats``,

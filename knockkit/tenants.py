@@ -16,6 +16,7 @@ from knockkit._common import MAX_BULK_ITEMS, check_ids, check_mapping, check_rec
 from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import BulkOperation, Page, Tenant
+from knockkit.params import TenantParam, TenantSettingsParams
 
 __all__ = ["bulk_delete", "bulk_set", "delete", "get", "list", "set"]
 
@@ -51,7 +52,7 @@ def set(
     id: str,
     properties: Mapping[str, Any] | None = None,
     *,
-    settings: Mapping[str, Any] | None = None,
+    settings: TenantSettingsParams | None = None,
     resolve_full_preference_settings: bool | None = None,
 ) -> Tenant:
     """Create or update a tenant. ``properties`` holds ``name``, ``channel_data`` and custom
@@ -71,7 +72,7 @@ def delete(client: Client, id: str) -> None:
 
 
 @endpoint
-def bulk_set(client: Client, tenants: Sequence[str | Mapping[str, Any]]) -> BulkOperation:
+def bulk_set(client: Client, tenants: Sequence[TenantParam]) -> BulkOperation:
     """Set up to 1,000 tenants (ids, or mappings with an ``id``) in one asynchronous job."""
     body = {"tenants": check_recipients("tenants", tenants, MAX_BULK_ITEMS)}  # an id or {"id": ..., ...} each
     return request(client, "POST", "/v1/tenants/bulk/set", json=body, into=BulkOperation)

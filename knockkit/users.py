@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from knockkit._client import Client
 from knockkit._common import (
@@ -36,6 +36,17 @@ from knockkit.models import (
     Schedule,
     Subscription,
     User,
+)
+from knockkit.params import (
+    BulkPreferenceSetParams,
+    ChannelDataParams,
+    ChannelSetting,
+    ChannelTypeName,
+    ChannelTypesParams,
+    ObjectRef,
+    PreferenceSetParams,
+    TimeRange,
+    WorkflowSetting,
 )
 
 __all__ = [
@@ -134,7 +145,7 @@ def bulk_delete(client: Client, user_ids: Sequence[str]) -> BulkOperation:
 
 @endpoint
 def bulk_set_preferences(
-    client: Client, user_ids: Sequence[str], preferences: Mapping[str, Any]
+    client: Client, user_ids: Sequence[str], preferences: BulkPreferenceSetParams
 ) -> BulkOperation:
     """Set one preference set on up to 1,000 users in one asynchronous job.
 
@@ -171,7 +182,7 @@ def get_preferences(
 def set_preferences(
     client: Client,
     user_id: str,
-    preferences: Mapping[str, Any],
+    preferences: PreferenceSetParams,
     *,
     preference_set: str = "default",
     merge: bool = False,
@@ -192,61 +203,61 @@ def unset_preferences(client: Client, user_id: str, *, preference_set: str = "de
 
 @endpoint
 def set_channel_types_preferences(
-    client: Client, user_id: str, channel_types: Mapping[str, Any], *, preference_set: str = "default"
+    client: Client, user_id: str, channel_types: ChannelTypesParams, *, preference_set: str = "default"
 ) -> PreferenceSet:
     """Merge channel-type settings: ``{"email": True, "sms": False}``."""
     check_mapping("channel_types", channel_types)
-    prefs = {"channel_types": channel_types}
+    prefs: PreferenceSetParams = {"channel_types": channel_types}
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_channel_type_preferences(
-    client: Client, user_id: str, channel_type: str, setting: bool | Mapping[str, Any], *,
+    client: Client, user_id: str, channel_type: ChannelTypeName, setting: ChannelSetting, *,
     preference_set: str = "default",
 ) -> PreferenceSet:  # fmt: skip
     """Set one channel type: ``set_channel_type_preferences(client, "jhammond", "email", True)``."""
-    prefs = {"channel_types": {channel_type: check_setting("setting", setting)}}
+    prefs = cast(PreferenceSetParams, {"channel_types": {channel_type: check_setting("setting", setting)}})
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_workflows_preferences(
-    client: Client, user_id: str, workflows: Mapping[str, Any], *, preference_set: str = "default"
+    client: Client, user_id: str, workflows: Mapping[str, WorkflowSetting], *, preference_set: str = "default"
 ) -> PreferenceSet:
     """Merge per-workflow settings: ``{"dinosaurs-loose": {"channel_types": {"email": True}}}``."""
     check_mapping("workflows", workflows)
-    prefs = {"workflows": workflows}
+    prefs: PreferenceSetParams = {"workflows": workflows}
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_workflow_preferences(
-    client: Client, user_id: str, workflow: str, setting: bool | Mapping[str, Any], *,
+    client: Client, user_id: str, workflow: str, setting: WorkflowSetting, *,
     preference_set: str = "default",
 ) -> PreferenceSet:  # fmt: skip
     """Set one workflow: ``True``/``False`` or ``{"channel_types": {...}}``."""
-    prefs = {"workflows": {workflow: check_setting("setting", setting)}}
+    prefs = cast(PreferenceSetParams, {"workflows": {workflow: check_setting("setting", setting)}})
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_categories_preferences(
-    client: Client, user_id: str, categories: Mapping[str, Any], *, preference_set: str = "default"
+    client: Client, user_id: str, categories: Mapping[str, WorkflowSetting], *, preference_set: str = "default"
 ) -> PreferenceSet:
     """Merge per-category settings: ``{"marketing": False}``."""
     check_mapping("categories", categories)
-    prefs = {"categories": categories}
+    prefs: PreferenceSetParams = {"categories": categories}
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
 @endpoint
 def set_category_preferences(
-    client: Client, user_id: str, category: str, setting: bool | Mapping[str, Any], *,
+    client: Client, user_id: str, category: str, setting: WorkflowSetting, *,
     preference_set: str = "default",
 ) -> PreferenceSet:  # fmt: skip
     """Set one category: ``True``/``False`` or ``{"channel_types": {...}}``."""
-    prefs = {"categories": {category: check_setting("setting", setting)}}
+    prefs = cast(PreferenceSetParams, {"categories": {category: check_setting("setting", setting)}})
     return set_preferences(client, user_id, prefs, preference_set=preference_set, merge=True)
 
 
@@ -274,7 +285,7 @@ def get_channel_data(client: Client, user_id: str, channel_id: str) -> ChannelDa
 
 
 @endpoint
-def set_channel_data(client: Client, user_id: str, channel_id: str, data: Mapping[str, Any]) -> ChannelData:
+def set_channel_data(client: Client, user_id: str, channel_id: str, data: ChannelDataParams) -> ChannelData:
     """Set a user's data for a channel, e.g. ``{"tokens": [apns_token]}`` for push."""
     body = {"data": check_mapping("data", data)}
     return request(
@@ -308,7 +319,7 @@ def list_messages(
     workflow_run_id: str | None = None,
     workflow_recipient_run_id: str | None = None,
     trigger_data: Mapping[str, Any] | None = None,
-    inserted_at: Mapping[str, Any] | None = None,
+    inserted_at: TimeRange | None = None,
 ) -> Page[Message]:
     """One page of the messages sent to a user.
 
@@ -349,7 +360,7 @@ def list_subscriptions(
     user_id: str,
     *,
     include: Sequence[str] | None = None,
-    objects: Sequence[Mapping[str, str]] | None = None,
+    objects: Sequence[ObjectRef] | None = None,
     after: str | None = None,
     before: str | None = None,
     page_size: int | None = None,

@@ -33,11 +33,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import attrs
-
 from knockkit._settings import EnvVar
 from knockkit.errors import WebhookVerificationError
 from knockkit.models import Datetime, Json, Message, Model, WorkflowRecipientRun, structure
+from knockkit.models._base import model, unknown_keys
 
 __all__ = ["DEFAULT_TOLERANCE", "HEADER", "Event", "Receiver", "parse_event", "sign", "verify"]
 
@@ -227,7 +226,7 @@ M = TypeVar("M", bound=Model)
 Secret = str | bytes | EnvVar | Callable[[], "str | bytes | None"]
 
 
-@attrs.frozen(kw_only=True)
+@model(kw_only=True)
 class Event(Model):
     """One event Knock delivered: ``type`` (``"message.delivered"``), when it happened, the
     entity it is about (``data``) and the context some types add (``event_data``, e.g. a
@@ -240,7 +239,7 @@ class Event(Model):
     #: an event id, if the payload carries one (Knock's documented payload does not)
     id: str | None = None
     typename: str | None = None
-    extra: Mapping[str, Json] = attrs.field(factory=dict, repr=False)
+    extra: Mapping[str, Json] = unknown_keys()
 
     @property
     def message(self) -> Message | None:

@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from knockkit._client import Client
 from knockkit._common import check_recipient
 from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import Page, WorkflowRecipientRun
+from knockkit.params import RecipientRef
 
 __all__ = ["get", "list"]
 
@@ -26,7 +27,7 @@ def list(
     status: Sequence[str] | None = None,
     tenant: str | None = None,
     has_errors: bool | None = None,
-    recipient: str | Mapping[str, str] | None = None,
+    recipient: RecipientRef | None = None,
     starting_at: _dt.datetime | str | None = None,
     ending_at: _dt.datetime | str | None = None,
     after: str | None = None,

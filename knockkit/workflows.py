@@ -14,13 +14,14 @@ from knockkit._common import check_mapping, check_recipient, check_recipients
 from knockkit._endpoint import endpoint
 from knockkit._http import MAX_IDEMPOTENCY_KEY_LENGTH, new_idempotency_key, request
 from knockkit.models import TriggerResult
+from knockkit.params import RecipientParam, RecipientRef, TenantParam, TriggerSettings
 
 __all__ = ["MAX_RECIPIENTS", "cancel", "trigger"]
 
 #: Knock's limit on recipients per trigger (and per cancel).
 MAX_RECIPIENTS = 1000
 
-Recipient = str | Mapping[str, Any]
+Recipient = RecipientParam  # a user id, an inline user, or an object (inline or by reference)
 
 
 @endpoint
@@ -28,12 +29,12 @@ def trigger(
     client: Client,
     key: str,
     *,
-    recipients: Sequence[Recipient],
-    actor: Recipient | None = None,
+    recipients: Sequence[RecipientParam],
+    actor: RecipientParam | None = None,
     data: Mapping[str, Any] | None = None,
-    tenant: str | Mapping[str, Any] | None = None,
+    tenant: TenantParam | None = None,
     cancellation_key: str | None = None,
-    settings: Mapping[str, Any] | None = None,
+    settings: TriggerSettings | None = None,
     idempotency_key: str | None = None,
 ) -> TriggerResult:
     """Trigger workflow ``key`` for up to 1,000 recipients.
@@ -72,7 +73,7 @@ def trigger(
 
 @endpoint
 def cancel(
-    client: Client, key: str, cancellation_key: str, *, recipients: Sequence[Recipient] | None = None
+    client: Client, key: str, cancellation_key: str, *, recipients: Sequence[RecipientRef] | None = None
 ) -> None:
     """Cancel the runs of ``key`` triggered with ``cancellation_key`` (for some recipients only,
     if given). Cancelling twice is harmless, so this is retried like a GET."""

@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 import knockkit
 from knockkit import bulk_operations
 from knockkit.bulk_operations import BulkOperationTimeoutError
-from knockkit.models import BulkOperation
+from knockkit.models import BulkOperation, BulkOperationError
 from tests.wire import assert_headers, example, only, sent
 
 OP_ID = "123e4567-e89b-12d3-a456-426614174000"
@@ -76,7 +76,7 @@ def test_wait_returns_a_failed_operation(httpserver: HTTPServer, client: knockki
     op = bulk_operations.wait(client, OP_ID, interval=0.001)
 
     assert len(httpserver.log) == 2
-    assert (op.status, op.error_count, op.error_items) == ("failed", 1, [{"id": "u1", "collection": None}])
+    assert (op.status, op.error_count, op.error_items) == ("failed", 1, [BulkOperationError(id="u1")])
 
 
 def test_wait_raises_a_timeout_naming_the_operation(httpserver: HTTPServer, client: knockkit.Client) -> None:

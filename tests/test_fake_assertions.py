@@ -28,13 +28,13 @@ def triggered(knock: FakeKnock, knock_client: knockkit.Client) -> str:
 def test_messages_returns_models_oldest_first(knock: FakeKnock, triggered: str) -> None:
     sent = knock.messages()
     assert all(isinstance(m, Message) for m in sent)
-    assert [(m.recipient, (m.channel or {})["type"]) for m in sent] == [
+    assert [(m.recipient, m.channel.type if m.channel else None) for m in sent] == [
         ("jhammond", "in_app_feed"), ("jhammond", "email"), ("agrant", "in_app_feed"),
     ]  # fmt: skip
     assert [m.id for m in knock.messages(recipient="jhammond", channel_type="email")] == [sent[1].id]
     assert knock.messages(workflow="other") == []
     assert len(knock.messages(tenant="jurassic-park", status="sent")) == 3
-    assert sent[0].source and sent[0].source["workflow_run_id"] == triggered
+    assert sent[0].source and sent[0].source.workflow_run_id == triggered
 
 
 def test_assert_message_sent_returns_the_matches(knock: FakeKnock, triggered: str) -> None:

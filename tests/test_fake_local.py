@@ -44,7 +44,7 @@ def client(fake: FakeKnock) -> Iterator[knockkit.Client]:
 
 def contents(client: knockkit.Client, fake: FakeKnock, workflow: str) -> list[dict[str, object]]:
     """Each message's content over GET /v1/messages/{id}/content, oldest first."""
-    return [dict(messages.get_content(client, m.id).data) for m in fake.messages(workflow=workflow)]
+    return [messages.get_content(client, m.id).data.to_dict() for m in fake.messages(workflow=workflow)]
 
 
 def test_a_loaded_workflow_renders_its_messages(fake: FakeKnock, client: knockkit.Client) -> None:
@@ -72,7 +72,7 @@ def test_step_conditions_and_trigger_frequency_come_from_the_workflow(fake: Fake
     workflows.trigger(client, "welcome", recipients=["agrant"])
     workflows.trigger(client, "welcome", recipients=["agrant"])  # once_per_recipient
 
-    assert [(m.channel or {})["type"] for m in fake.messages(recipient="agrant")] == ["email"]  # type: ignore[index]
+    assert [(m.channel.type if m.channel else None) for m in fake.messages(recipient="agrant")] == ["email"]  # type: ignore[index]
     first, second = fake.runs(recipient="agrant")
     assert first.skipped[0] == ("sms_1: condition: recipient.phone_number not_empty was false "
                                 "(recipient.phone_number is not set)")  # fmt: skip
@@ -86,7 +86,7 @@ def test_declared_workflows_keep_their_behaviour_next_to_loaded_ones(fake: FakeK
     workflows.trigger(client, "welcome", recipients=["jhammond"], data={"trial_days": 14})
 
     (message,) = fake.messages(workflow="welcome")
-    content = dict(messages.get_content(client, message.id).data)
+    content = messages.get_content(client, message.id).data.to_dict()
     assert content["blocks"][0]["content"] == '{"trial_days": 14}'  # type: ignore[index]
 
 
@@ -213,7 +213,7 @@ def test_release_and_cancel_reach_loaded_workflows(fake: FakeKnock, client: knoc
     assert fake.release() == 2
     assert [r.status for r in fake.runs()] == ["completed", "cancelled"]
     assert fake.runs()[1].skipped[-1] == "batch_1: the batch closed with no activities (all were cancelled)"
-    assert [(m.recipient, (m.channel or {})["type"]) for m in fake.messages()] == [  # type: ignore[index]
+    assert [(m.recipient, (m.channel.type if m.channel else None)) for m in fake.messages()] == [  # type: ignore[index]
         ("jhammond", "in_app_feed"), ("jhammond", "email")]
 
 

@@ -9,6 +9,19 @@ import pytest
 
 import knockkit
 from knockkit import bulk_operations, channels, feeds, messages, objects, users, workflows
+from knockkit.models import (
+    ChatBlock,
+    ChatContent,
+    EmailContent,
+    FeedContentBlock,
+    FeedFeatures,
+    FeedSource,
+    InAppFeedContent,
+    ObjectReference,
+    SmsContent,
+    User,
+    unstructure,
+)
 from knockkit.testing import FakeKnock
 
 FEED = FakeKnock.channel_id("in_app_feed")
@@ -87,7 +100,7 @@ def test_user_and_object_message_lists(knock: FakeKnock, knock_client: knockkit.
     objects.set(knock_client, "parks", "isla-nublar", {})
     workflows.trigger(knock_client, "gift-shop", recipients=[{"id": "isla-nublar", "collection": "parks"}])
     (object_message,) = objects.list_messages(knock_client, "parks", "isla-nublar")
-    assert object_message.recipient == {"id": "isla-nublar", "collection": "parks"}
+    assert object_message.recipient == ObjectReference(id="isla-nublar", collection="parks")
     with pytest.raises(knockkit.NotFoundError):
         users.list_messages(knock_client, "nobody")
 
@@ -145,10 +158,10 @@ def test_feed_items(knock: FakeKnock, knock_client: knockkit.Client, five: list[
     assert page.extra["meta"] == {"__typename": "FeedMetadata", "total_count": 5, "unread_count": 5, "unseen_count": 5}
     assert page.extra["vars"] == {}
     item = page.entries[-1]
-    assert item.source == {
-        "__typename": "Workflow", "key": "dinosaurs-loose", "categories": ["safety"],
-        "version_id": item.source["version_id"] if item.source else None,
-    }  # fmt: skip
+    assert item.source is not None
+    assert item.source == FeedSource(
+        typename="Workflow", key="dinosaurs-loose", categories=["safety"], version_id=item.source.version_id
+    )
     assert item.total_activities == 1 and item.data == {"type": "trex", "priority": 0}
     messages.mark_as_read(knock_client, five[0])
     messages.archive(knock_client, five[1])
@@ -163,7 +176,7 @@ def test_feed_items(knock: FakeKnock, knock_client: knockkit.Client, five: list[
     assert len(feeds.list_items(knock_client, "jhammond", FakeKnock.channel_id("email"))) == 0
     paged = feeds.list_items(knock_client, "jhammond", FEED, page_size=3)
     assert len(paged) == 3 and paged.page_info.after
-    assert feeds.get_settings(knock_client, "jhammond", FEED).features == {"branding_required": False}
+    assert feeds.get_settings(knock_client, "jhammond", FEED).features == FeedFeatures(branding_required=False)
 
 
 # --- contents, events, activities, delivery logs -----------------------------------------------
@@ -181,31 +194,35 @@ def test_message_contents_per_channel_type(knock: FakeKnock, knock_client: knock
         "channel_data": {APNS: {"tokens": ["apns-1", "apns-2"]}, SLACK: {"connections": [{"user_id": "U01"}]}},
     })  # fmt: skip
     workflows.trigger(knock_client, "dinosaurs-loose", recipients=["jhammond"], data={"type": "trex", "n": 1})
-    sent = {m.channel["type"] if m.channel else None: m for m in knock.messages()}
+    sent = {m.channel.type if m.channel else None: m for m in knock.messages()}
     text = '{"n": 1, "type": "trex"}'
     contents = {kind: messages.get_content(knock_client, sent[kind].id) for kind in ("in_app_feed", "email", "sms",
                                                                                       "push", "chat")}  # fmt: skip
     email = contents["email"]
     assert (email.message_id, email.typename, email.inserted_at) == (sent["email"].id, "MessageContent",
                                                                      sent["email"].inserted_at)  # fmt: skip
-    assert email.data == {
+    assert isinstance(email.data, EmailContent) and email.data.from_ == "knock@fake.knockkit.invalid"
+    assert email.data.to_dict() == {
         "__typename": "MessageEmailContent", "from": "knock@fake.knockkit.invalid", "to": "jhammond@ingen.net",
         "cc": None, "bcc": None, "reply_to": None, "subject_line": "dinosaurs-loose", "text_body": text,
         "html_body": "<pre>{&quot;n&quot;: 1, &quot;type&quot;: &quot;trex&quot;}</pre>",
     }  # fmt: skip
-    assert contents["sms"].data == {"__typename": "MessageSmsContent", "to": "+15555550100", "body": text}
-    assert contents["push"].data == {
+    assert unstructure(contents["sms"].data) == {"__typename": "MessageSmsContent", "to": "+15555550100", "body": text}
+    assert unstructure(contents["push"].data) == {
         "__typename": "MessagePushContent", "token": "apns-1", "title": "dinosaurs-loose", "body": text,
         "data": {"type": "trex", "n": 1},
     }  # fmt: skip
-    chat = contents["chat"].data or {}
-    assert (chat["__typename"], chat["connection"]) == ("MessageChatContent", {"user_id": "U01"})
-    assert chat["template"]["blocks"] == [{"type": "text", "name": "body", "content": text}]
-    feed = contents["in_app_feed"].data or {}
-    assert feed["__typename"] == "MessageInAppFeedContent" and feed["blocks"][0]["content"] == text
+    chat = contents["chat"].data
+    assert isinstance(chat, ChatContent) and chat.template is not None
+    assert (chat.typename, chat.connection) == ("MessageChatContent", {"user_id": "U01"})
+    assert chat.template.blocks == [ChatBlock(type="text", name="body", content=text)]
+    feed = contents["in_app_feed"].data
+    assert isinstance(feed, InAppFeedContent) and feed.typename == "MessageInAppFeedContent"
+    assert feed.blocks is not None and isinstance(feed.blocks[0], FeedContentBlock) and feed.blocks[0].content == text
     # The address is the one the message went to, whatever the user's profile says later.
     users.identify(knock_client, "jhammond", {"email": "new@ingen.net"})
-    assert (messages.get_content(knock_client, sent["email"].id).data or {})["to"] == "jhammond@ingen.net"
+    later = messages.get_content(knock_client, sent["email"].id).data
+    assert isinstance(later, EmailContent) and later.to == "jhammond@ingen.net"
     # Knock's spec has no content for http messages; batches skip them, and unknown ids.
     with pytest.raises(knockkit.NotFoundError):
         messages.get_content(knock_client, sent["http"].id)
@@ -213,8 +230,8 @@ def test_message_contents_per_channel_type(knock: FakeKnock, knock_client: knock
         messages.get_content(knock_client, "no-such-message")
     batch = messages.batch_get_content(knock_client, [sent["sms"].id, "no-such-message", sent["http"].id,
                                                       sent["email"].id])  # fmt: skip
-    assert [(c.message_id, (c.data or {})["__typename"]) for c in batch] == [
-        (sent["sms"].id, "MessageSmsContent"), (sent["email"].id, "MessageEmailContent"),
+    assert [(c.message_id, type(c.data)) for c in batch] == [
+        (sent["sms"].id, SmsContent), (sent["email"].id, EmailContent),
     ]  # fmt: skip
     assert knock.requests[-1].query == {"message_ids": [sent["sms"].id, "no-such-message", sent["http"].id,
                                                         sent["email"].id]}  # fmt: skip
@@ -263,8 +280,8 @@ def test_message_activities_are_the_triggers_folded_into_it(knock: FakeKnock, kn
     assert [a.data for a in page] == [{"text": "third"}, {"text": "second"}, {"text": "first"}]  # newest first
     newest = page.entries[0]
     assert newest.typename == "Activity" and newest.inserted_at == newest.updated_at
-    assert isinstance(newest.actor, dict) and (newest.actor["id"], newest.actor["name"]) == ("dnedry", "Dennis Nedry")
-    assert isinstance(newest.recipient, dict) and newest.recipient["id"] == "jhammond"
+    assert isinstance(newest.actor, User) and (newest.actor.id, newest.actor.name) == ("dnedry", "Dennis Nedry")
+    assert isinstance(newest.recipient, User) and newest.recipient.id == "jhammond"
     # The same activities as the feed item shows (there, oldest first).
     (item,) = feeds.list_items(knock_client, "jhammond", FEED)
     assert [a.id for a in page][::-1] == [a.id for a in item.activities or []]

@@ -71,6 +71,7 @@ def test_loading_the_plugin_does_not_import_the_fake() -> None:
 
 def test_quickstart_runs_against_the_embedded_fake() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's knockkit, whatever is installed
     result = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "quickstart.py")], capture_output=True, text=True, env=env,
         timeout=120, cwd=ROOT,
@@ -102,6 +103,7 @@ def test_quickstart_with_a_key_talks_to_the_api_it_is_given() -> None:
         key = server.stdout.readline().split()[-1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
         env |= {"KNOCK_API_KEY": key, "KNOCK_BASE_URL": url, "KNOCK_PUSH_CHANNEL_ID": FakeKnock.channel_id("push")}
+        env["PYTHONPATH"] = str(ROOT)  # this checkout's knockkit, whatever is installed
         result = subprocess.run(
             [sys.executable, str(ROOT / "examples" / "quickstart.py"), "--yes"], capture_output=True, text=True,
             env=env, timeout=120, cwd=ROOT,

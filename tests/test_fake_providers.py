@@ -163,7 +163,7 @@ def teams(knock: FakeKnock, knock_client: knockkit.Client) -> None:
 
 def test_ms_teams_auth_check(knock: FakeKnock, knock_client: knockkit.Client, teams: None) -> None:
     ok = ms_teams.check_auth(knock_client, TEAMS, tenant="jurassic-park")
-    assert ok.connection.ok is True and ok.connection.extra == {"ms_teams_tenant_id": ENTRA_TENANT}
+    assert ok.connection.ok is True and ok.connection.ms_teams_tenant_id == ENTRA_TENANT
     assert json.loads(knock.requests[-1].query["ms_teams_tenant_object"]) == {
         "object_id": "jurassic-park", "collection": "$tenants",
     }  # fmt: skip

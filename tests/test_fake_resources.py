@@ -4,15 +4,31 @@ never run) and bulk operations."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 
 import knockkit
 from knockkit import audiences, bulk_operations, objects, schedules, tenants, users, workflows
 from knockkit._http import request
+from knockkit.models import (
+    ChannelTypePreferences,
+    Object,
+    PushChannelData,
+    PushDevice,
+    SlackChannelData,
+    SlackConnection,
+    Subscription,
+    unstructure,
+)
 from knockkit.testing import FakeKnock
 
 APNS = "8209a4f2-4a1d-4f9c-9f0e-0c7a8e4d2b11"
 DAILY = [{"frequency": "daily", "hours": 9}]
+
+
+def recipient_ids(subscriptions: Iterable[Subscription]) -> list[str | None]:
+    return [s.recipient.id if s.recipient else None for s in subscriptions]
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -52,7 +68,7 @@ def test_merge_users(knock: FakeKnock, knock_client: knockkit.Client) -> None:
     merged = users.merge(knock_client, "jhammond", "guest-1")
     assert (merged.name, merged.email, merged.properties) == ("John", "guest@ingen.net", {"visits": 3})
     assert knock.user("guest-1") is None
-    assert users.get_channel_data(knock_client, "jhammond", APNS).data["tokens"] == ["t1"]
+    assert unstructure(users.get_channel_data(knock_client, "jhammond", APNS).data)["tokens"] == ["t1"]
 
 
 # --- preferences and channel data ----------------------------------------------------------
@@ -67,8 +83,8 @@ def test_preferences_replace_or_deep_merge(knock: FakeKnock, knock_client: knock
     users.set_workflow_preferences(knock_client, "jhammond", "dinosaurs-loose", {"channel_types": {"push": True}})
     users.set_channel_type_preferences(knock_client, "jhammond", "sms", True)
     merged = users.get_preferences(knock_client, "jhammond")
-    assert merged.channel_types == {"email": True, "sms": True}
-    assert merged.workflows == {"dinosaurs-loose": {"channel_types": {"email": False, "push": True}}}
+    assert unstructure(merged.channel_types) == {"email": True, "sms": True}
+    assert unstructure(merged.workflows) == {"dinosaurs-loose": {"channel_types": {"email": False, "push": True}}}
     assert knock.requests[-2].body["__persistence_strategy__"] == "merge"
     replaced = users.set_preferences(knock_client, "jhammond", {"categories": {"marketing": False}})
     assert (replaced.channel_types, replaced.workflows, replaced.categories) == (None, None, {"marketing": False})
@@ -92,15 +108,16 @@ def test_channel_data(knock: FakeKnock, knock_client: knockkit.Client) -> None:
     stored = users.set_channel_data(knock_client, "jhammond", APNS, {"tokens": ["t1", "t2"]})
     assert (stored.channel_id, stored.typename) == (APNS, "ChannelData")
     # Knock answers push data in full: the tokens sent, and a device for each.
-    assert stored.data == {
+    assert isinstance(stored.data, PushChannelData) and stored.data.tokens == ["t1", "t2"]
+    assert unstructure(stored.data) == {
         "tokens": ["t1", "t2"],
         "devices": [{"token": t, "locale": None, "timezone": None} for t in ("t1", "t2")],
     }
     assert users.get_channel_data(knock_client, "jhammond", APNS) == stored
     devices = users.set_channel_data(knock_client, "jhammond", APNS, {"devices": [{"token": "t3", "locale": "en"}]})
-    assert devices.data == {"devices": [{"token": "t3", "locale": "en"}], "tokens": ["t3"]}
+    assert devices.data == PushChannelData(devices=[PushDevice(token="t3", locale="en")], tokens=["t3"])
     slack = users.set_channel_data(knock_client, "jhammond", "slack", {"connections": [{"user_id": "U1"}]})
-    assert slack.data == {"connections": [{"user_id": "U1"}]}
+    assert slack.data == SlackChannelData(connections=[SlackConnection(user_id="U1")])
     users.unset_channel_data(knock_client, "jhammond", APNS)
     with pytest.raises(knockkit.NotFoundError):
         users.get_channel_data(knock_client, "jhammond", APNS)
@@ -119,9 +136,9 @@ def test_objects_nest_their_properties(knock: FakeKnock, knock_client: knockkit.
     objects.set(knock_client, "labs", "hammond-lab", {})
     assert [o.id for o in objects.list(knock_client, "parks")] == ["isla-nublar", "isla-sorna"]
     objects.set_channel_data(knock_client, "parks", "isla-nublar", APNS, {"tokens": ["t"]})
-    assert objects.get_channel_data(knock_client, "parks", "isla-nublar", APNS).data["tokens"] == ["t"]
+    assert unstructure(objects.get_channel_data(knock_client, "parks", "isla-nublar", APNS).data)["tokens"] == ["t"]
     objects.set_preferences(knock_client, "parks", "isla-nublar", {"channel_types": {"email": False}})
-    assert objects.get_preferences(knock_client, "parks", "isla-nublar").channel_types == {"email": False}
+    assert unstructure(objects.get_preferences(knock_client, "parks", "isla-nublar").channel_types) == {"email": False}
     objects.delete(knock_client, "parks", "isla-sorna")
     with pytest.raises(knockkit.NotFoundError):
         objects.get(knock_client, "parks", "isla-sorna")
@@ -144,23 +161,23 @@ def test_subscriptions(knock: FakeKnock, knock_client: knockkit.Client) -> None:
         knock_client, "parks", "isla-nublar", ["jhammond", {"id": "agrant", "email": "a@ingen.net"}],
         properties={"role": "owner"},
     )  # fmt: skip
-    assert [(s.recipient["id"], s.object.id if s.object else None) for s in added] == [
+    assert [(s.recipient.id if s.recipient else None, s.object.id if s.object else None) for s in added] == [
         ("jhammond", "isla-nublar"), ("agrant", "isla-nublar"),
     ]  # fmt: skip
     assert added[0].properties == {"role": "owner"}
     assert knock.user("agrant") is not None  # identified inline
     objects.add_subscriptions(knock_client, "parks", "isla-sorna", ["jhammond"])
     listed = objects.list_subscriptions(knock_client, "parks", "isla-nublar")
-    assert [s.recipient["id"] for s in listed] == ["jhammond", "agrant"]
+    assert recipient_ids(listed) == ["jhammond", "agrant"]
     only = objects.list_subscriptions(knock_client, "parks", "isla-nublar", recipients=["agrant"])
-    assert [s.recipient["id"] for s in only] == ["agrant"]
+    assert recipient_ids(only) == ["agrant"]
     mine = users.list_subscriptions(knock_client, "jhammond")
     assert [s.object.id for s in mine if s.object] == ["isla-nublar", "isla-sorna"]
     narrowed = users.list_subscriptions(knock_client, "jhammond", objects=[{"collection": "parks", "id": "isla-sorna"}])
     assert [s.object.id for s in narrowed if s.object] == ["isla-sorna"]
     removed = objects.delete_subscriptions(knock_client, "parks", "isla-nublar", ["jhammond", "never-subscribed"])
-    assert [s.recipient["id"] for s in removed] == ["jhammond"]
-    assert [s.recipient["id"] for s in objects.list_subscriptions(knock_client, "parks", "isla-nublar")] == ["agrant"]
+    assert recipient_ids(removed) == ["jhammond"]
+    assert recipient_ids(objects.list_subscriptions(knock_client, "parks", "isla-nublar")) == ["agrant"]
     with pytest.raises(knockkit.NotFoundError):
         objects.add_subscriptions(knock_client, "parks", "no-such-park", ["jhammond"])
 
@@ -182,7 +199,7 @@ def test_tenants(knock: FakeKnock, knock_client: knockkit.Client) -> None:
         settings={"branding": {"primary_color": "#DF1A22"}},
     )  # fmt: skip
     assert (tenant.id, tenant.name, tenant.properties) == ("jurassic-park", "Jurassic Park", {"region": "costa-rica"})
-    assert tenant.settings == {"branding": {"primary_color": "#DF1A22"}}
+    assert unstructure(tenant.settings) == {"branding": {"primary_color": "#DF1A22"}}
     tenants.set(knock_client, "isla-sorna", {"name": "Site B"})
     assert tenants.get(knock_client, "jurassic-park") == tenant
     assert [t.id for t in tenants.list(knock_client)] == ["jurassic-park", "isla-sorna"]
@@ -209,15 +226,17 @@ def test_tenants_are_the_objects_of_the_tenants_collection(knock: FakeKnock, kno
     assert (sorna.name, sorna.properties, sorna.settings) == ("Site B", {"founded": 1993}, None)
     park = tenants.get(knock_client, "jurassic-park")
     assert (park.name, park.properties) == ("Jurassic Park", {"region": "isla-nublar"})
-    assert park.settings == {"branding": {"primary_color": "#DF1A22"}}
+    assert unstructure(park.settings) == {"branding": {"primary_color": "#DF1A22"}}
     assert [t.id for t in tenants.list(knock_client)] == ["jurassic-park", "isla-sorna"]
     assert knock.object("$tenants", "isla-sorna") is not None and knock.tenant("isla-sorna") is not None
     # Channel data and preferences of a tenant are the object's.
     slack = {"token": {"access_token": "xoxb-1"}, "connections": []}
     objects.set_channel_data(knock_client, "$tenants", "jurassic-park", "slack-channel", slack)
-    assert objects.get_channel_data(knock_client, "$tenants", "jurassic-park", "slack-channel").data == slack
+    stored = objects.get_channel_data(knock_client, "$tenants", "jurassic-park", "slack-channel")
+    assert unstructure(stored.data) == slack
     tenants.set(knock_client, "isla-sorna", {"channel_data": {"slack-channel": slack}})
-    assert objects.get_channel_data(knock_client, "$tenants", "isla-sorna", "slack-channel").data == slack
+    stored = objects.get_channel_data(knock_client, "$tenants", "isla-sorna", "slack-channel")
+    assert unstructure(stored.data) == slack
     # Deleting through either API deletes the one record, with its channel data.
     tenants.delete(knock_client, "jurassic-park")
     with pytest.raises(knockkit.NotFoundError):
@@ -310,11 +329,11 @@ def test_schedules_are_stored_and_never_run(knock: FakeKnock, knock_client: knoc
         knock_client, "daily-digest", recipients=["jhammond", {"id": "agrant", "name": "Alan"}], repeats=DAILY,
         data={"park": "isla-nublar"}, tenant="jurassic-park", actor="dnedry",
     )  # fmt: skip
-    assert [s.recipient["id"] for s in created] == ["jhammond", "agrant"]
+    assert recipient_ids(created) == ["jhammond", "agrant"]
     first = created[0]
     assert (first.workflow, first.tenant, first.data) == ("daily-digest", "jurassic-park", {"park": "isla-nublar"})
-    assert first.repeats and first.repeats[0]["frequency"] == "daily"
-    assert first.actor and first.actor["id"] == "dnedry"
+    assert first.repeats and first.repeats[0].frequency == "daily"
+    assert first.actor and first.actor.id == "dnedry"
     assert [s.id for s in schedules.list(knock_client, "daily-digest")] == [s.id for s in created]
     assert [s.id for s in schedules.list(knock_client, "daily-digest", recipients=["agrant"])] == [created[1].id]
     assert [s.id for s in users.list_schedules(knock_client, "jhammond")] == [first.id]
@@ -335,7 +354,7 @@ def test_object_schedules(knock: FakeKnock, knock_client: knockkit.Client) -> No
     schedules.create(knock_client, "daily-digest", recipients=[{"id": "isla-nublar", "collection": "parks"}],
                      repeats=DAILY)  # fmt: skip
     (schedule,) = objects.list_schedules(knock_client, "parks", "isla-nublar")
-    assert schedule.recipient["collection"] == "parks"
+    assert isinstance(schedule.recipient, Object) and schedule.recipient.collection == "parks"
 
 
 # --- bulk operations ------------------------------------------------------------------------
@@ -360,7 +379,7 @@ def test_every_bulk_endpoint(knock: FakeKnock, knock_client: knockkit.Client) ->
     users.bulk_identify(knock_client, [{"id": "u1"}, {"id": "u2"}, {"id": "u3"}])
     prefs = finished(users.bulk_set_preferences(knock_client, ["u1", "nobody"], {"channel_types": {"sms": False}}))
     assert (prefs.success_count, prefs.error_count) == (1, 1)
-    assert users.get_preferences(knock_client, "u1").channel_types == {"sms": False}
+    assert users.get_preferences(knock_client, "u1").channel_types == ChannelTypePreferences(sms=False)
     users.bulk_delete(knock_client, ["u3"])
     assert knock.user("u3") is None
     objects.bulk_set(knock_client, "parks", [{"id": "p1", "name": "One"}, {"id": "p2"}])
@@ -368,7 +387,7 @@ def test_every_bulk_endpoint(knock: FakeKnock, knock_client: knockkit.Client) ->
     objects.bulk_add_subscriptions(knock_client, "parks", [{"id": "p1", "recipients": ["u1", "u2"]}])
     assert len(objects.list_subscriptions(knock_client, "parks", "p1")) == 2
     objects.bulk_delete_subscriptions(knock_client, "parks", [{"id": "p1", "recipients": ["u2"]}])
-    assert [s.recipient["id"] for s in objects.list_subscriptions(knock_client, "parks", "p1")] == ["u1"]
+    assert recipient_ids(objects.list_subscriptions(knock_client, "parks", "p1")) == ["u1"]
     objects.bulk_delete(knock_client, "parks", ["p2"])
     assert [o.id for o in objects.list(knock_client, "parks")] == ["p1"]
     tenants.bulk_set(knock_client, ["t1", {"id": "t2", "name": "Two"}])
@@ -381,7 +400,7 @@ def test_every_bulk_endpoint(knock: FakeKnock, knock_client: knockkit.Client) ->
         {"workflow": "undeclared", "recipient": "u2", "repeats": DAILY},
     ]))  # fmt: skip
     assert (created.success_count, created.error_count) == (1, 1)
-    assert created.error_items == [{"index": 1, "message": "The workflow 'undeclared' was not found"}]
+    assert unstructure(created.error_items) == [{"index": 1, "message": "The workflow 'undeclared' was not found"}]
     workflows.trigger(knock_client, "daily-digest", recipients=["u1"])
     assert len(knock.messages()) == 1  # the schedule itself never ran
 

@@ -10,6 +10,7 @@ import urllib3
 
 import knockkit
 from knockkit import feeds, messages, objects, tenants, users, workflow_recipient_runs, workflows
+from knockkit.models import ChannelTypePreferences, ObjectReference, PushChannelData
 from knockkit.testing import FakeKnock, Step
 
 WF = "dinosaurs-loose"
@@ -20,7 +21,7 @@ EMAIL = FakeKnock.channel_id("email")
 
 def sent(fake: FakeKnock, **criteria: object) -> list[tuple[object, str]]:
     """(recipient, channel type) of each message, oldest first."""
-    return [(m.recipient, (m.channel or {})["type"]) for m in fake.messages(**criteria)]  # type: ignore[arg-type]
+    return [(m.recipient, m.channel.type if m.channel else "") for m in fake.messages(**criteria)]
 
 
 # --- declaring workflows ---------------------------------------------------------------------
@@ -99,7 +100,8 @@ def test_inline_channel_data_and_preferences(knock: FakeKnock, knock_client: kno
     }  # fmt: skip
     workflows.trigger(knock_client, WF, recipients=[recipient])
     assert sent(knock) == [("jhammond", "push")]
-    assert users.get_channel_data(knock_client, "jhammond", APNS).data["tokens"] == ["apns-1"]
+    data = users.get_channel_data(knock_client, "jhammond", APNS).data
+    assert isinstance(data, PushChannelData) and data.tokens == ["apns-1"]
 
 
 def test_object_recipients_fan_out_to_subscribers(knock: FakeKnock, knock_client: knockkit.Client) -> None:
@@ -111,7 +113,7 @@ def test_object_recipients_fan_out_to_subscribers(knock: FakeKnock, knock_client
     )
     # The object itself, each subscriber once (agrant is also named directly), never the actor.
     assert sent(knock) == [
-        ({"id": "isla-nublar", "collection": "parks"}, "in_app_feed"),
+        (ObjectReference(id="isla-nublar", collection="parks"), "in_app_feed"),
         ("jhammond", "in_app_feed"),
         ("agrant", "in_app_feed"),
         ("imalcolm", "in_app_feed"),
@@ -187,14 +189,14 @@ def test_per_tenant_preference_sets(knock: FakeKnock, knock_client: knockkit.Cli
     workflows.trigger(knock_client, WF, recipients=["jhammond"], tenant="jurassic-park")
     workflows.trigger(knock_client, WF, recipients=["jhammond"], tenant="isla-sorna")
     workflows.trigger(knock_client, WF, recipients=["jhammond"])
-    assert [(m.tenant, (m.channel or {})["type"]) for m in knock.messages()] == [
+    assert [(m.tenant, m.channel.type if m.channel else "") for m in knock.messages()] == [
         ("jurassic-park", "in_app_feed"),
         ("isla-sorna", "email"),
         (None, "in_app_feed"),
         (None, "email"),
     ]
     resolved = users.get_preferences(knock_client, "jhammond", tenant="isla-sorna")
-    assert resolved.channel_types == {"in_app_feed": False}
+    assert resolved.channel_types == ChannelTypePreferences(in_app_feed=False)
     # The user's default set overrides the tenant's defaults.
     users.set_preferences(knock_client, "jhammond", {"channel_types": {"in_app_feed": True}})
     workflows.trigger(knock_client, WF, recipients=["jhammond"], tenant="isla-sorna")
@@ -212,9 +214,9 @@ def test_run_ids_link_messages_to_the_trigger(knock: FakeKnock, knock_client: kn
         for message_id in run.message_ids:
             message = messages.get(knock_client, message_id)
             assert message.source is not None
-            assert message.source["workflow_run_id"] == result.workflow_run_id
-            assert message.source["workflow_recipient_run_id"] == run.id
-            assert message.source["key"] == WF and message.source["categories"] == ["safety"]
+            assert message.source.workflow_run_id == result.workflow_run_id
+            assert message.source.workflow_recipient_run_id == run.id
+            assert message.source.key == WF and message.source.categories == ["safety"]
             assert message.workflow == WF and message.data == {"type": "trex"}
     page = messages.list(knock_client, workflow_run_id=result.workflow_run_id)
     assert len(page) == 3

@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 
 import knockkit
 from knockkit import feeds
-from knockkit.models import Activity, FeedItem, FeedSettings, Page
+from knockkit.models import Activity, FeedContentBlock, FeedFeatures, FeedItem, FeedSettings, FeedSource, Page, User
 from tests.conftest import TEST_KEY, raw_path
 
 CHANNEL_ID = "123e4567-e89b-12d3-a456-426614174000"
@@ -128,10 +128,21 @@ def test_list_items_sends_filters_and_keeps_meta_and_vars(httpserver: HTTPServer
     assert item.id == "2FVHPWxRqNuXQ9krvNP5A6Z4qXe"
     assert item.typename == "FeedItem"
     assert item.activities is not None and isinstance(item.activities[0], Activity)
-    assert item.activities[0].recipient == JANE
-    assert item.actors == [JANE]
-    assert item.blocks is not None and item.blocks[0]["type"] == "markdown"
-    assert item.source is not None and item.source["key"] == "my_source"
+    recipient = item.activities[0].recipient
+    assert isinstance(recipient, User) and recipient.to_dict() == JANE
+    assert item.actors == [recipient]
+    assert item.blocks == [
+        FeedContentBlock(
+            content="This is a message in an app feed",
+            name="body",
+            rendered="<p>This is a message in an app feed</p>",
+            type="markdown",
+        )
+    ]
+    assert item.source == FeedSource(
+        typename="Workflow", categories=["collaboration"], key="my_source",
+        version_id="123e4567-e89b-12d3-a456-426614174000",
+    )  # fmt: skip
     assert item.seen_at == dt.datetime(2021, 1, 1, 0, 5, tzinfo=dt.timezone.utc)
     assert item.read_at is None
     assert (item.tenant, item.total_activities, item.total_actors) == ("acme_corp", 10, 5)
@@ -174,5 +185,5 @@ def test_get_settings(httpserver: HTTPServer, client: knockkit.Client) -> None:
     assert raw_path(httpserver) == f"/v1/users/dr%20grant/feeds/{CHANNEL_ID}/settings"
     assert request.headers["Authorization"] == f"Bearer {TEST_KEY}"
     assert isinstance(result, FeedSettings)
-    assert result.features == {"branding_required": True}
+    assert result.features == FeedFeatures(branding_required=True)
     assert result.extra == {"theme": "future key"}

@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 import knockkit
 from knockkit import guides
-from knockkit.models import Guide, Page
+from knockkit.models import Guide, GuideActivationUrlRule, Page
 from tests.conftest import TEST_KEY, raw_path
 
 CHANNEL_ID = "123e4567-e89b-12d3-a456-426614174000"
@@ -110,8 +110,12 @@ def test_list_sends_targeting_and_keeps_guide_groups(httpserver: HTTPServer, cli
     assert (guide.id, guide.key, guide.type, guide.active) == (
         "53595157-2fac-4a17-8dd7-e6603e32cb3a", "nps-survey", "nps-survey", True,
     )  # fmt: skip
-    assert guide.steps is not None and guide.steps[0]["message"]["id"] == "33hjnKRKNx9ISRlixVBjhpkh28J"
-    assert guide.activation_url_rules == GUIDES["entries"][0]["activation_url_rules"]
+    assert guide.steps is not None and guide.steps[0].message is not None
+    assert guide.steps[0].message.id == "33hjnKRKNx9ISRlixVBjhpkh28J"
+    assert guide.steps[0].message.read_at == dt.datetime(2025, 10, 7, 15, 10, 59, 291000, tzinfo=dt.timezone.utc)
+    assert guide.activation_url_rules == [
+        GuideActivationUrlRule(argument="/workflows", directive="allow", operator="contains", variable="pathname")
+    ]
     assert guide.inserted_at == dt.datetime(2025, 9, 30, 14, 54, 44, 217756, tzinfo=dt.timezone.utc)
     assert guide.extra == {"priority": 3}
     assert page.extra == {k: GUIDES[k] for k in ("guide_group_display_logs", "guide_groups", "ineligible_guides")}

@@ -13,7 +13,20 @@ from pytest_httpserver import HTTPServer
 
 import knockkit
 from knockkit import messages
-from knockkit.models import Activity, DeliveryLog, Message, MessageContent, MessageEvent, Page
+from knockkit.models import (
+    Activity,
+    DeliveryLog,
+    DeliveryLogRequest,
+    DeliveryLogResponse,
+    EmailContent,
+    Message,
+    MessageContent,
+    MessageEvent,
+    ObjectReference,
+    Page,
+    SmsContent,
+    User,
+)
 from tests.conftest import TEST_KEY, raw_path
 
 MESSAGE_ID = "1jNa XzB2RZX3LY8wVQnfCKyPnv7"  # the space checks percent-encoding
@@ -82,10 +95,10 @@ def assert_message(message: Message) -> None:
     assert message.typename == "Message"
     assert message.engagement_statuses == ["seen", "read"]
     assert message.read_at == dt.datetime(2025, 1, 1, 0, 2, tzinfo=dt.timezone.utc)
-    assert message.source is not None and message.source["key"] == "comment-created"
+    assert message.source is not None and message.source.key == "comment-created"
     assert message.extra == {"future_field": {"kept": True}}
-    # to_dict gives back every key received (known fields Knock left out come back as None)
-    assert message.to_dict().items() >= MESSAGE.items()
+    # to_dict gives back exactly the keys received, at every depth
+    assert message.to_dict() == {**MESSAGE, "future_field": {"kept": True}}
 
 
 # --- lists and reads ------------------------------------------------------------------
@@ -207,7 +220,14 @@ def test_get_content_keeps_the_channel_specific_data(httpserver: HTTPServer, cli
     assert isinstance(content, MessageContent)
     assert content.message_id == "2w3YUpTTOxuDvZFji8OMsKrG176"
     assert content.typename == "MessageContent"
-    assert content.data == email["data"]
+    assert content.data == EmailContent(
+        typename="MessageEmailContent",
+        from_="noreply@ingen.net",
+        html_body="<p>Life finds a way</p>",
+        subject_line="Fences down",
+        to="agrant@ingen.net",
+    )
+    assert content.to_dict() == email  # "from" on the wire
     assert content.inserted_at == dt.datetime(1993, 6, 11, 20, 30, tzinfo=dt.timezone.utc)
     assert content.extra == {"rendered_by": "future key"}
 
@@ -223,7 +243,9 @@ def test_batch_get_content_sends_ids_as_an_array(httpserver: HTTPServer, client:
     assert_auth(request, body=False)
     assert isinstance(contents, list) and len(contents) == 1
     assert isinstance(contents[0], MessageContent)
-    assert contents[0].data == SMS_CONTENT["data"]
+    assert contents[0].data == SmsContent(
+        typename="MessageSmsContent", to="+15553982647", body="URGENT: Power failure detected."
+    )
 
 
 @pytest.mark.parametrize(
@@ -272,7 +294,7 @@ def test_list_events_decodes_items(httpserver: HTTPServer, client: knockkit.Clie
     assert all(isinstance(e, MessageEvent) for e in page)
     assert [e.type for e in page] == ["message.sent", "message.read"]
     assert page[0].recipient == "user_123" and page[0].data is None
-    assert page[1].recipient == {"collection": "projects", "id": "project_123"}
+    assert page[1].recipient == ObjectReference(collection="projects", id="project_123")
     assert page[1].extra == {"environment_id": "future key"}
     assert page[1].inserted_at == dt.datetime(2021, 1, 1, 0, 1, tzinfo=dt.timezone.utc)
 
@@ -313,7 +335,7 @@ def test_list_activities_sends_trigger_data_as_json(httpserver: HTTPServer, clie
     assert isinstance(activity, Activity)
     assert activity.id == "2FVHPWxRqNuXQ9krvNP5A6Z4qXe"
     assert activity.actor is None
-    assert activity.recipient["email"] == "jane@ingen.net"
+    assert isinstance(activity.recipient, User) and activity.recipient.email == "jane@ingen.net"
     assert activity.data == {"foo": "bar"}
     assert activity.inserted_at == dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -346,9 +368,16 @@ def test_list_delivery_logs_decodes_items(httpserver: HTTPServer, client: knockk
     (entry,) = page.entries
     assert isinstance(entry, DeliveryLog)
     assert entry.service_name == "Postmark"
-    assert entry.request == log["request"]
-    assert entry.response == {"body": "accepted", "headers": {"Content-Type": "text/plain"}, "status": 200}
-    assert entry.to_dict().items() >= log.items()
+    assert entry.request == DeliveryLogRequest(
+        body={"html_content": "<html></html>"},
+        headers={"Content-Type": "application/json"},
+        host="localhost",
+        method="GET",
+        path="/",
+        query="?foo=bar",
+    )
+    assert entry.response == DeliveryLogResponse(body="accepted", headers={"Content-Type": "text/plain"}, status=200)
+    assert entry.to_dict() == log
     assert page.next_params == {"after": "next"}
 
 

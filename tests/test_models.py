@@ -112,6 +112,7 @@ def test_paginate_stops_on_a_repeated_cursor(httpserver: HTTPServer, client: kno
         ({"id": 7}, "'id' should be str, not int"),
         ({"id": "u1", "name": 5}, "'name' should be str, not int"),
         ({"id": "u1", "email": ["a@b.c"]}, "'email' should be str, not list"),
+        ({"id": "u1", "created_at": 5}, "created_at: expected an ISO 8601 timestamp, got int"),
         ({"name": "no id"}, "User needs 'id'"),
         ({"id": "u1", "updated_at": "yesterday"}, "Invalid isoformat string"),
     ],

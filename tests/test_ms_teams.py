@@ -47,7 +47,8 @@ def test_check_auth_for_a_tenant(httpserver: HTTPServer, client: knockkit.Client
     assert len(query) == 1 and holder(query) == TENANT_HOLDER
     assert isinstance(result, AuthCheck)
     assert result.connection.ok is True and result.connection.reason is None
-    assert result.connection.extra == {"ms_teams_tenant_id": "a Microsoft Teams tenant ID"}
+    assert result.connection.ms_teams_tenant_id == "a Microsoft Teams tenant ID"
+    assert result.to_dict() == body
 
 
 def test_check_auth_for_an_object_reports_why_not(httpserver: HTTPServer, client: knockkit.Client) -> None:

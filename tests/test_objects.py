@@ -11,7 +11,20 @@ from pytest_httpserver import HTTPServer
 
 import knockkit
 from knockkit import objects
-from knockkit.models import BulkOperation, ChannelData, Message, Object, Page, PreferenceSet, Schedule, Subscription
+from knockkit.models import (
+    BulkOperation,
+    ChannelData,
+    ChannelTypePreferences,
+    Message,
+    Object,
+    Page,
+    PreferenceSet,
+    PushChannelData,
+    Schedule,
+    ScheduleRepeat,
+    Subscription,
+    User,
+)
 from tests.wire import assert_headers, example, only
 
 UTC = dt.timezone.utc
@@ -248,7 +261,7 @@ def assert_preference_set(prefs: PreferenceSet, id: str = "default") -> None:
     assert isinstance(prefs, PreferenceSet)
     assert prefs.id == id
     assert prefs.categories is not None and prefs.categories["marketing"] is False
-    assert prefs.channel_types is not None and prefs.channel_types["email"] is True
+    assert isinstance(prefs.channel_types, ChannelTypePreferences) and prefs.channel_types.email is True
     assert prefs.commercial_subscribed is True
     assert prefs.extra == {"future_field": {"kept": True}}
 
@@ -367,7 +380,7 @@ CHANNEL_DATA_PATH = f"{BASE}/channel_data/{CHANNEL_ID}"
 def assert_channel_data(data: ChannelData) -> None:
     assert isinstance(data, ChannelData)
     assert (data.channel_id, data.typename) == (CHANNEL_ID, "ChannelData")
-    assert data.data["tokens"] == ["push_token_1"]
+    assert isinstance(data.data, PushChannelData) and data.data.tokens == ["push_token_1"]
     assert data.extra == {"future_field": {"kept": True}}
 
 
@@ -420,7 +433,7 @@ def assert_subscription(sub: Subscription) -> None:
     assert sub.typename == "Subscription"
     assert isinstance(sub.object, Object) and sub.object.id == "specimen_25"
     assert sub.object.properties["name"] == "Velociraptor"
-    assert sub.recipient["id"] == "jane"
+    assert isinstance(sub.recipient, User) and sub.recipient.id == "jane"
     assert sub.inserted_at == dt.datetime(2021, 1, 1, tzinfo=UTC)
     assert sub.extra == {"future_field": {"kept": True}}
 
@@ -585,7 +598,8 @@ def test_list_schedules(httpserver: HTTPServer, client: knockkit.Client) -> None
     schedule = page[0]
     assert isinstance(schedule, Schedule)
     assert (schedule.id, schedule.workflow) == ("123e4567-e89b-12d3-a456-426614174000", "workflow_123")
-    assert schedule.repeats is not None and schedule.repeats[0]["frequency"] == "daily"
+    assert schedule.repeats is not None and isinstance(schedule.repeats[0], ScheduleRepeat)
+    assert schedule.repeats[0].frequency == "daily"
     assert schedule.extra == {"future_field": {"kept": True}}
 
 

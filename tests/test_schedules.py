@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 
 import knockkit
 from knockkit import schedules
-from knockkit.models import BulkOperation, Schedule
+from knockkit.models import BulkOperation, Schedule, ScheduleRepeat, User
 from tests.wire import assert_headers, example, only, schema
 
 UTC = dt.timezone.utc
@@ -28,8 +28,12 @@ def schedules_body() -> list[dict[str, Any]]:
 def assert_schedule(schedule: Schedule) -> None:
     assert isinstance(schedule, Schedule)
     assert (schedule.id, schedule.workflow, schedule.typename) == (SCHEDULE_ID, "workflow_123", "Schedule")
-    assert schedule.recipient["id"] == "jane"
-    assert schedule.repeats == [SPEC_RULE]
+    assert isinstance(schedule.recipient, User) and schedule.recipient.id == "jane"
+    assert schedule.repeats == [
+        ScheduleRepeat(typename="ScheduleRepeat", days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                       frequency="daily", interval=1)
+    ]  # fmt: skip
+    assert [rule.to_dict() for rule in schedule.repeats] == [SPEC_RULE]
     assert schedule.inserted_at == dt.datetime(2021, 1, 1, tzinfo=UTC)
     assert schedule.next_occurrence_at is None
     assert schedule.extra == {"future_field": {"kept": True}}

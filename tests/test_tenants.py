@@ -31,8 +31,8 @@ def assert_tenant(tenant: Tenant) -> None:
     assert isinstance(tenant, Tenant)
     assert (tenant.id, tenant.name, tenant.typename) == ("tenant_jp123", "Jurassic Park", "Tenant")
     assert tenant.settings is not None
-    assert tenant.settings["branding"]["primary_color"] == "#DF1A22"
-    assert tenant.settings["preference_set"]["id"] == "default"
+    assert tenant.settings.branding is not None and tenant.settings.branding.primary_color == "#DF1A22"
+    assert tenant.settings.preference_set is not None and tenant.settings.preference_set.id == "default"
     assert tenant.created_at == dt.datetime(1993, 5, 24, 8, 30, tzinfo=dt.timezone.utc)
     assert tenant.properties == {"park_capacity": 500}
     assert tenant.to_dict() == tenant_body()

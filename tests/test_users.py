@@ -21,15 +21,24 @@ from knockkit import users
 from knockkit.models import (
     BulkOperation,
     ChannelData,
+    ChannelTypePreferences,
+    Condition,
+    ConditionalSetting,
     Message,
+    MessageSource,
     Object,
     Page,
     PageInfo,
     PreferenceCenterUrl,
     PreferenceSet,
+    PushChannelData,
+    PushDevice,
+    RecipientSnapshot,
     Schedule,
+    ScheduleRepeat,
     Subscription,
     User,
+    WorkflowPreference,
 )
 from tests.conftest import TEST_KEY, raw_path
 
@@ -113,6 +122,22 @@ PREFERENCE_CENTER_CONFIG = {
     "knock_branding_required": False,
     "user_email": "user@example.com",
 }
+#: PREFERENCE_SET as decoded: typed at every depth.
+DECODED_PREFERENCES = PreferenceSet(
+    id="default",
+    categories={
+        "marketing": False,
+        "transactional": WorkflowPreference(channel_types=ChannelTypePreferences(email=False)),
+    },
+    channel_types=ChannelTypePreferences(
+        email=True,
+        push=False,
+        sms=ConditionalSetting(
+            conditions=[Condition(variable="recipient.country_code", operator="equal_to", argument="US")]
+        ),
+    ),
+    commercial_subscribed=True,
+)
 SIGNED_URL = {"token": "eyJhbGciOiJIUzI1NiJ9...", "url": "https://p.knock.app/p/eyJhbGciOiJIUzI1NiJ9..."}
 CHANNEL_DATA = {
     "__typename": "ChannelData",
@@ -582,13 +607,7 @@ def test_list_preferences_returns_every_set(httpserver: HTTPServer, client: knoc
     assert isinstance(sets, list)
     assert all(isinstance(s, PreferenceSet) for s in sets)
     assert [s.id for s in sets] == ["default", "tenant_acme"]
-    assert sets[0] == PreferenceSet(
-        id="default",
-        categories=PREFERENCE_SET["categories"],
-        channel_types=PREFERENCE_SET["channel_types"],
-        commercial_subscribed=True,
-        workflows=None,
-    )
+    assert sets[0] == DECODED_PREFERENCES
     assert sets[0].extra == {}
     assert sets[1].typename == "PreferenceSet"
     assert sets[1].extra == {"source": "tenant"}
@@ -602,9 +621,10 @@ def test_get_preferences_reads_the_default_set(httpserver: HTTPServer, client: k
     check_request(httpserver, "GET", "/v1/users/jhammond/preferences/default")
     assert isinstance(prefs, PreferenceSet)
     assert prefs.id == "default"
-    assert prefs.channel_types == PREFERENCE_SET["channel_types"]
-    assert prefs.categories == {"marketing": False, "transactional": {"channel_types": {"email": False}}}
+    assert prefs.channel_types == DECODED_PREFERENCES.channel_types
+    assert prefs.categories == DECODED_PREFERENCES.categories
     assert prefs.commercial_subscribed is True
+    assert prefs.to_dict() == PREFERENCE_SET
     assert prefs.workflows is None
 
 
@@ -720,9 +740,7 @@ def test_granular_helpers_merge_into_the_default_set(
         "/v1/users/jhammond/preferences/default",
         {**expected, "__persistence_strategy__": "merge"},
     )
-    assert isinstance(prefs, PreferenceSet)
-    assert prefs.id == "default"
-    assert prefs.channel_types == PREFERENCE_SET["channel_types"]
+    assert prefs == DECODED_PREFERENCES
 
 
 @pytest.mark.parametrize(("helper", "args", "expected"), GRANULAR_HELPERS)
@@ -813,7 +831,10 @@ def test_get_channel_data(httpserver: HTTPServer, client: knockkit.Client) -> No
 
     check_request(httpserver, "GET", f"/v1/users/jhammond/channel_data/{CHANNEL_ID}")
     assert channel_data == ChannelData(
-        channel_id=CHANNEL_ID, data=CHANNEL_DATA["data"], provider="apns", typename="ChannelData"
+        channel_id=CHANNEL_ID,
+        data=PushChannelData(tokens=["push_token_1"], devices=[PushDevice(token="device_1")]),
+        provider="apns",
+        typename="ChannelData",
     )
     assert channel_data.extra == {}
 
@@ -829,7 +850,7 @@ def test_set_channel_data_wraps_the_data(httpserver: HTTPServer, client: knockki
     )
     assert isinstance(channel_data, ChannelData)
     assert channel_data.channel_id == CHANNEL_ID
-    assert channel_data.data == {"tokens": ["push_token_1"]}
+    assert channel_data.data == PushChannelData(tokens=["push_token_1"])
     assert channel_data.extra == {"connected_at": "2024-05-22T12:00:00Z"}
 
 
@@ -898,7 +919,16 @@ def test_list_messages_sends_every_filter(httpserver: HTTPServer, client: knockk
     assert message.recipient == "dr_grant"
     assert message.actors == ["mr_arnold", "mr_muldoon"]
     assert message.engagement_statuses == ["read", "seen"]
-    assert message.source == MESSAGE["source"]
+    assert message.source == MessageSource(
+        typename="NotificationSource",
+        categories=["security", "emergency"],
+        key="security-breach-alert",
+        step_ref="alert_step_1",
+        version_id="123e4567-e89b-12d3-a456-426614174000",
+        workflow_recipient_run_id="def01234-a56b-78c9-d012-345678901bcd",
+        workflow_run_id="789e0123-f45a-67b8-c901-234567890abc",
+    )
+    assert message.recipient_snapshot == RecipientSnapshot(email="user@example.com", name="John Doe")
     assert message.data == MESSAGE["data"]
     assert message.tenant == "ingen_isla_nublar"
     assert message.workflow == "security-breach-alert"
@@ -951,8 +981,14 @@ def test_list_schedules(httpserver: HTTPServer, client: knockkit.Client) -> None
     assert isinstance(schedule, Schedule)
     assert schedule.id == "123e4567-e89b-12d3-a456-426614174000"
     assert schedule.workflow == "workflow_123"
-    assert schedule.recipient == RECIPIENT_JANE
-    assert schedule.repeats == SCHEDULE["repeats"]
+    assert isinstance(schedule.recipient, User)
+    assert schedule.recipient.email == "jane@ingen.net" and schedule.recipient.to_dict() == RECIPIENT_JANE
+    assert schedule.repeats == [
+        ScheduleRepeat(
+            typename="ScheduleRepeat", days=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], frequency="daily",
+            interval=1,
+        )
+    ]  # fmt: skip
     assert schedule.inserted_at == utc(2021, 1, 1)
     assert_aware_utc(schedule.updated_at)
     assert schedule.next_occurrence_at is None
@@ -986,7 +1022,8 @@ def test_list_subscriptions_sends_include_and_object_references(
     [subscription] = page.entries
     assert isinstance(subscription, Subscription)
     assert subscription.typename == "Subscription"
-    assert subscription.recipient == RECIPIENT_JANE
+    assert isinstance(subscription.recipient, User)
+    assert (subscription.recipient.id, subscription.recipient.name) == ("jane", "Jane Doe")
     assert subscription.properties == {"role": "lead"}
     assert subscription.inserted_at == utc(2021, 1, 1)
     assert_aware_utc(subscription.inserted_at)

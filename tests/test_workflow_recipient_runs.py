@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 
 import knockkit
 from knockkit import workflow_recipient_runs
-from knockkit.models import Page, WorkflowRecipientRun, WorkflowRecipientRunEvent
+from knockkit.models import ObjectReference, Page, TriggerSource, WorkflowRecipientRun, WorkflowRecipientRunEvent
 from tests.conftest import TEST_KEY, raw_path
 
 # The spec's WorkflowRecipientRun example, plus a key Knock may add later.
@@ -82,11 +82,11 @@ def test_list_sends_filters_and_decodes_items(httpserver: HTTPServer, client: kn
         "550e8400-e29b-41d4-a716-446655440000", "comment-created", "completed", 0,
     )  # fmt: skip
     assert first.recipient == "user_123" and first.actor == "user_456"
-    assert first.trigger_source == {"cancellation_key": "comment-123-user-456", "type": "api"}
+    assert first.trigger_source == TriggerSource(cancellation_key="comment-123-user-456", type="api")
     assert first.updated_at == dt.datetime(2025, 1, 1, 0, 5, tzinfo=dt.timezone.utc)
     assert first.events is None
     assert first.extra == {"duration_ms": 1200}
-    assert second.recipient == {"collection": "projects", "id": "project_123"} and second.actor is None
+    assert second.recipient == ObjectReference(collection="projects", id="project_123") and second.actor is None
     assert page.next_params == {"after": "c2"}
 
 

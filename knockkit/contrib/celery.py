@@ -30,6 +30,7 @@ from celery import Celery, Task
 from knockkit import workflows
 from knockkit._settings import KnockInstance
 from knockkit.contrib import jobs
+from knockkit.params import RecipientParam, TenantParam, TriggerSettings
 
 __all__ = ["task_idempotency_key", "trigger_task"]
 
@@ -66,12 +67,12 @@ def trigger_task(
         self: Task[..., str],
         workflow: str,
         *,
-        recipients: Sequence[str | Mapping[str, Any]],
-        actor: str | Mapping[str, Any] | None = None,
+        recipients: Sequence[RecipientParam],
+        actor: RecipientParam | None = None,
         data: Mapping[str, Any] | None = None,
-        tenant: str | Mapping[str, Any] | None = None,
+        tenant: TenantParam | None = None,
         cancellation_key: str | None = None,
-        settings: Mapping[str, Any] | None = None,
+        settings: TriggerSettings | None = None,
         idempotency_key: str | None = None,
     ) -> str:
         task_id = self.request.id

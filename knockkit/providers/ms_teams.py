@@ -15,6 +15,7 @@ from knockkit._common import token_holder
 from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import AuthCheck, MsTeamsChannel, MsTeamsTeam, Page
+from knockkit.params import TokenHolder
 
 __all__ = ["check_auth", "list_channels", "list_teams", "ms_teams_tenant_object", "revoke_access"]
 
@@ -33,7 +34,7 @@ def check_auth(
     channel_id: str,
     *,
     tenant: str | None = None,
-    ms_teams_tenant_object: Mapping[str, Any] | None = None,
+    ms_teams_tenant_object: TokenHolder | None = None,
 ) -> AuthCheck:
     """Whether the Teams connection works: ``result.connection.ok`` (and ``.reason`` if not)."""
     query = {"ms_teams_tenant_object": _holder(tenant, ms_teams_tenant_object)}
@@ -50,7 +51,7 @@ def list_channels(
     *,
     team_id: str,
     tenant: str | None = None,
-    ms_teams_tenant_object: Mapping[str, Any] | None = None,
+    ms_teams_tenant_object: TokenHolder | None = None,
     filter: str | None = None,
     select: str | None = None,
 ) -> Page[MsTeamsChannel]:
@@ -77,7 +78,7 @@ def list_teams(
     channel_id: str,
     *,
     tenant: str | None = None,
-    ms_teams_tenant_object: Mapping[str, Any] | None = None,
+    ms_teams_tenant_object: TokenHolder | None = None,
     filter: str | None = None,
     select: str | None = None,
     top: int | None = None,
@@ -102,7 +103,7 @@ def revoke_access(
     channel_id: str,
     *,
     tenant: str | None = None,
-    ms_teams_tenant_object: Mapping[str, Any] | None = None,
+    ms_teams_tenant_object: TokenHolder | None = None,
 ) -> None:
     """Remove the Microsoft Entra tenant id Knock holds for this tenant or object."""
     query = {"ms_teams_tenant_object": _holder(tenant, ms_teams_tenant_object)}

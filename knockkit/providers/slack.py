@@ -14,6 +14,7 @@ from knockkit._common import token_holder
 from knockkit._endpoint import endpoint
 from knockkit._http import request
 from knockkit.models import AuthCheck, Page, SlackChannel
+from knockkit.params import TokenHolder
 
 __all__ = ["access_token_object", "check_auth", "list_channels", "revoke_access"]
 
@@ -29,7 +30,7 @@ def check_auth(
     channel_id: str,
     *,
     tenant: str | None = None,
-    access_token_object: Mapping[str, Any] | None = None,
+    access_token_object: TokenHolder | None = None,
 ) -> AuthCheck:
     """Whether the Slack connection works: ``result.connection.ok`` (and ``.reason`` if not)."""
     query = {"access_token_object": _holder(tenant, access_token_object)}
@@ -45,7 +46,7 @@ def list_channels(
     channel_id: str,
     *,
     tenant: str | None = None,
-    access_token_object: Mapping[str, Any] | None = None,
+    access_token_object: TokenHolder | None = None,
     cursor: str | None = None,
     limit: int | None = None,
     exclude_archived: bool | None = None,
@@ -77,7 +78,7 @@ def revoke_access(
     channel_id: str,
     *,
     tenant: str | None = None,
-    access_token_object: Mapping[str, Any] | None = None,
+    access_token_object: TokenHolder | None = None,
 ) -> None:
     """Revoke the Slack access token Knock holds for this tenant or object."""
     query = {"access_token_object": _holder(tenant, access_token_object)}

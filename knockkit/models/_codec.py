@@ -1,0 +1,555 @@
+"""The one converter: JSON (as ``json.loads`` returns it) into models, and models back into JSON.
+
+Decoding follows a plan made once per model from its annotations: which fields are
+scalars whose types are checked (grouped, so that one C-level call checks a group), which
+are timestamps, which hold nested models, lists, mappings or unions (read by a reader made
+from the type, also once), and which keys are unknown (kept in ``extra``/``properties``).
+An instance is then made without calling ``__init__``: its ``__dict__`` is the checked dict.
+
+Why not cattrs: its generated functions cost about twice as much per object as these plans,
+and importing it and building its converter cost more than the rest of a first call (see
+docs/performance.md); every shape here is a model, a scalar, a list, a mapping or a union,
+which the plans cover in one place.
+
+Nothing is coerced: a value of another type than declared is a ``TypeError`` naming the key
+(an int is accepted where a float is declared), a missing or null required field a
+``KeyError``, a timestamp that is not ISO 8601 a ``ValueError``; errors name the path.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import datetime as _dt
+import sys
+import threading
+import types
+import typing
+from collections.abc import Callable, Mapping
+from operator import itemgetter
+from typing import Annotated, Any, Union, cast
+
+import attrs
+
+from knockkit.models._base import Model, Pick, build
+from knockkit.models.pages import Page, PageInfo
+
+__all__ = ["structure", "unstructure"]
+
+Reader = Callable[[Any, Any], Any]  # (JSON value, the JSON object it sits in or None) -> decoded value
+_NoneType = type(None)
+_SAME: Any = object()  # a union member that is the value's own class: the value is kept as is
+#: Where a decoded instance notes the wire keys its JSON did not have (not a field: not in eq or repr).
+ABSENT_KEYS = "__knockkit_absent__"
+_LOCK = threading.RLock()
+_DECODERS: dict[Any, Reader] = {}
+_MAKING: set[type] = set()
+_FAILURES = (TypeError, ValueError, KeyError)
+_KIND_NAMES = {dict: "a JSON object", list: "a JSON array", _NoneType: "null"}
+_new = object.__new__
+_set_dict = object.__setattr__
+
+
+def wire_name(field_name: str) -> str:
+    """``typename`` is ``__typename`` on the wire; a name ending in ``_`` (``from_``) is a Python keyword."""
+    if field_name == "typename":
+        return "__typename"
+    return field_name[:-1] if field_name.endswith("_") else field_name
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+def _kind_name(kind: type) -> str:
+    return _KIND_NAMES.get(kind, kind.__name__)
+
+
+def _located(exc: Exception, where: str) -> Exception:
+    """The same kind of error, its message prefixed with where it happened (``recipient: ...``)."""
+    message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+    joined = where + message if message.startswith("[") else f"{where}: {message}"
+    return type(exc)(joined)
+
+
+def _fix_scalars(model: str, values: dict[str, Any], allowed: frozenset[type], wires: tuple[str, ...]) -> None:
+    """The slow path of a failed type check: an int where a float belongs becomes a float;
+    a null required field is a ``KeyError``, any other value a ``TypeError`` naming the key."""
+    for wire in wires:
+        value = values[wire]
+        if value.__class__ in allowed:
+            continue
+        if value is None:
+            raise KeyError(f"{model} needs {wire!r}, which the response does not have (or is null)")
+        if float in allowed and value.__class__ is int:
+            values[wire] = float(value)
+            continue
+        kinds = " or ".join(_kind_name(kind) for kind in allowed if kind is not _NoneType)
+        raise TypeError(f"{wire!r} should be {kinds}, not {type(value).__name__}")
+
+
+def _read_items(read: Reader, items: list[Any]) -> list[Any]:
+    try:
+        return [read(item, None) for item in items]
+    except _FAILURES:
+        for index, item in enumerate(items):  # find which item, for the message
+            try:
+                read(item, None)
+            except _FAILURES as exc:
+                raise _located(exc, f"[{index}]") from None
+        raise
+
+
+# --- readers for values of a type -------------------------------------------------------
+
+
+def parse_time(value: Any, _parent: Any = None) -> _dt.datetime:
+    if value.__class__ is str and value[-1:] == "Z":  # the common case: Knock's "...Z"
+        try:
+            # Python 3.11+ reads "Z" itself, and gives the same value as "+00:00".
+            return _dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    if isinstance(value, _dt.datetime):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
+    if value.endswith(("Z", "z")):  # Python 3.10's fromisoformat does not read "Z"
+        value = value[:-1] + "+00:00"
+    return _dt.datetime.fromisoformat(value)
+
+
+# Python 3.11+ reads Knock's "...Z" timestamps itself: the fast path of a timestamp field.
+_from_iso: Callable[[Any], _dt.datetime] = _dt.datetime.fromisoformat if sys.version_info >= (3, 11) else parse_time
+
+
+def _container_kind(tp: Any) -> type | None:
+    """``dict`` for models and mappings, ``list`` for lists, else None."""
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return _container_kind(typing.get_args(tp)[0])
+    if isinstance(tp, type) and issubclass(tp, Model):
+        return dict
+    if origin in (dict, Mapping, collections.abc.Mapping) or tp is dict:
+        return dict
+    if origin in (list, collections.abc.Sequence) or tp is list:
+        return list
+    if origin in (Union, types.UnionType):
+        return dict  # a union of models and mappings (a Pick tells them apart)
+    return None
+
+
+def _scalar_reader(kind: type) -> Reader:
+    allowed = frozenset({kind, int} if kind is float else {kind})
+    convert: Callable[[Any], Any] = float if kind is float else (lambda value: value)  # an int is a fine float
+
+    def read(value: Any, _parent: Any = None) -> Any:
+        if value.__class__ not in allowed:
+            raise TypeError(f"expected {_kind_name(kind)}, not {type(value).__name__}")
+        return convert(value)
+
+    return read
+
+
+def _list_reader(item_type: Any) -> Reader:
+    item = reader(item_type)
+    if item is None:
+
+        def read_json_list(value: Any, _parent: Any = None) -> Any:
+            if value.__class__ is list:
+                return value
+            raise TypeError(f"expected a JSON array, not {type(value).__name__}")
+
+        return read_json_list
+    if item_type in (str, int, bool):  # checked in one C-level pass
+        allowed = frozenset({item_type})
+
+        def read_scalars(value: Any, _parent: Any = None) -> Any:
+            if value.__class__ is list and allowed.issuperset(map(type, value)):
+                return value
+            if value.__class__ is list:
+                return _read_items(item, value)  # names the bad item
+            raise TypeError(f"expected a JSON array, not {type(value).__name__}")
+
+        return read_scalars
+
+    def read_list(value: Any, _parent: Any = None) -> Any:
+        if value.__class__ is list:
+            return _read_items(item, value)
+        raise TypeError(f"expected a JSON array, not {type(value).__name__}")
+
+    return read_list
+
+
+def _mapping_reader(value_type: Any) -> Reader:
+    item = reader(value_type)
+
+    def read_mapping(value: Any, _parent: Any = None) -> Any:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected a JSON object, not {type(value).__name__}")
+        if item is None:
+            return value
+        result = {}
+        for key, entry in value.items():
+            try:
+                result[key] = entry if entry is None else item(entry, None)
+            except _FAILURES as exc:
+                raise _located(exc, f"[{key!r}]") from None
+        return result
+
+    return read_mapping
+
+
+def _union_reader(union: Any, pick: Pick | None) -> Reader:
+    """Reads a value of a union by its JSON kind; objects of several models are told apart by ``pick``."""
+    by_kind: dict[type, Reader] = {}
+    objects: list[Any] = []
+    for member in typing.get_args(union):
+        kind = _container_kind(member)
+        if member is _NoneType:
+            continue
+        if kind is dict:
+            objects.append(member)
+        elif kind is list:
+            by_kind[list] = _list_reader(typing.get_args(member)[0] if typing.get_args(member) else Any)
+        elif member is _dt.datetime:
+            by_kind[str] = parse_time
+        elif member in (str, int, float, bool):
+            by_kind[member] = _SAME  # the value's class is the member's: nothing to check
+            if member is float:
+                by_kind.setdefault(int, _scalar_reader(float))  # an int is a fine float
+        else:
+            raise TypeError(f"no reader for {member!r} in {union!r}")
+    models = [m for m in objects if isinstance(m, type) and issubclass(m, Model)]
+    keep_mapping = len(models) < len(objects)
+    if len(objects) == 1 and pick is None:
+        by_kind[dict] = reader(objects[0]) or _mapping_reader(Any)
+    elif objects:
+        if pick is None:
+            raise TypeError(f"{union!r} holds several object types: annotate it with a Pick")
+        by_kind[dict] = _picking_reader(pick, {m: decoder(m) for m in models}, keep_mapping)
+    names = " or ".join(_kind_name(kind) for kind in by_kind)
+
+    def read_union(value: Any, parent: Any = None) -> Any:
+        read = by_kind.get(value.__class__)
+        if read is _SAME:
+            return value
+        if read is None:
+            raise TypeError(f"expected {names}, not {type(value).__name__}")
+        return read(value, parent)
+
+    return read_union
+
+
+def _picking_reader(pick: Pick, readers: dict[type, Reader], keep_mapping: bool) -> Reader:
+    def read_picked(value: Any, parent: Any = None) -> Any:
+        chosen = pick.choose(value, parent)
+        if chosen is not None:
+            return readers[chosen](value, parent)
+        if keep_mapping:
+            return value
+        raise TypeError(f"an object that is none of {', '.join(m.__name__ for m in readers)}")
+
+    return read_picked
+
+
+def reader(tp: Any) -> Reader | None:
+    """How to read a (non-null) value of type ``tp``; ``None``: keep it as decoded (free-form JSON)."""
+    if tp is Any:
+        return None
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        base, *extras = typing.get_args(tp)
+        picks = [extra for extra in extras if isinstance(extra, Pick)]
+        return _union_reader(base, picks[0] if picks else None)
+    if origin in (Union, types.UnionType):
+        return _union_reader(tp, None)
+    if isinstance(tp, type) and issubclass(tp, Model):
+        return decoder(tp)
+    if tp in (str, int, float, bool):
+        return _scalar_reader(tp)
+    if tp is _dt.datetime:
+        return parse_time
+    kind = _container_kind(tp)
+    args = typing.get_args(tp)
+    if kind is list:
+        return _list_reader(args[0] if args else Any)
+    if kind is dict:
+        return _mapping_reader(args[1] if args else Any)
+    raise TypeError(f"no reader for {tp!r}")
+
+
+# --- models -----------------------------------------------------------------------------
+
+
+def decoder(cls: type[Model]) -> Reader:
+    """The reader of a model, made once (a model that holds itself gets a late-bound reader)."""
+    found = _DECODERS.get(cls)
+    if found is not None:
+        return found
+    with _LOCK:
+        found = _DECODERS.get(cls)
+        if found is None:
+            if cls in _MAKING:
+                return lambda data, parent: _DECODERS[cls](data, parent)
+            _MAKING.add(cls)
+            try:
+                found = _DECODERS[cls] = _make_decoder(cls)
+            finally:
+                _MAKING.discard(cls)
+    return found
+
+
+# Free-form JSON: only its kind is checked.
+_FREE_FORM: dict[Any, type] = {
+    Mapping[str, Any]: dict,
+    typing.Mapping[str, Any]: dict,
+    dict[str, Any]: dict,
+    list[Any]: list,
+}
+
+
+def _field_plan(tp: Any) -> tuple[str, Any]:
+    """How to read a field: ("check", allowed types), ("time", None), ("read", reader) or ("keep", None)."""
+    members = typing.get_args(tp) if typing.get_origin(tp) in (Union, types.UnionType) else (tp,)
+    present = [m for m in members if m is not _NoneType]
+    inner = present[0] if len(present) == 1 else tp
+    if inner is Any:
+        return "keep", None
+    if inner in (str, int, bool, float):
+        return "check", frozenset({inner, _NoneType})
+    if inner is _dt.datetime:
+        return "time", None
+    if inner in _FREE_FORM:
+        return "check", frozenset({_FREE_FORM[inner], _NoneType})
+    return "read", reader(inner)
+
+
+_NOT_NULL = frozenset({str, int, float, bool, list, dict})  # what a required field that is read by a reader may be
+_MAX_LAYOUTS = 64  # key layouts remembered per model (a response's objects usually share one)
+
+
+class _FieldPlan:
+    """How every field of a model is read; :meth:`layout` specialises it to the keys of one JSON object."""
+
+    def __init__(self, cls: type[Model]) -> None:
+        build(cls)
+        if "__slots__" in cls.__dict__:  # the decoder fills an instance's __dict__
+            raise TypeError(f"{cls.__name__} is slotted: make models with knockkit.models._base.model")
+        self.name = cls.__name__
+        hints = typing.get_type_hints(cls, include_extras=True)
+        self.checks: dict[str, frozenset[type]] = {}  # wire -> the types its value may have
+        self.times: list[str] = []
+        self.nested: dict[str, Reader] = {}
+        self.renames: list[tuple[str, str]] = []
+        self.factories: dict[str, Callable[[], Any]] = {}
+        self.required: list[str] = []
+        for field in attrs.fields(cast(Any, cls)):  # a model class, built just above
+            if field.name == cls._extra:
+                continue
+            wire = wire_name(field.name)
+            if wire != field.name:
+                self.renames.append((wire, field.name))
+            if field.default is attrs.NOTHING:
+                self.required.append(wire)
+            elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                self.factories[wire] = field.default.factory
+            elif field.default is not None:
+                raise TypeError(f"{self.name}.{field.name}: model fields default to None (or a factory)")
+            how, detail = _field_plan(hints[field.name])
+            if how == "check":
+                self.checks[wire] = detail if wire not in self.required else detail - {_NoneType}
+            elif wire in self.required:
+                self.checks[wire] = _NOT_NULL
+            if how == "time":
+                self.times.append(wire)
+            elif how == "read":
+                self.nested[wire] = detail
+        self.known = [wire_name(f.name) for f in attrs.fields(cast(Any, cls)) if f.name != cls._extra]
+
+    def layout(self, keys: tuple[str, ...]) -> tuple[Any, ...]:
+        """What decoding an object with exactly these keys takes: the unknown keys to move to
+        ``extra``, the fields to fill in (or ``None``), the type checks, the timestamps and
+        nested values to read, the fields made fresh by a factory, the renames."""
+        present = set(keys)
+        missing = [wire for wire in self.known if wire not in present]
+        for wire in self.required:
+            if wire in missing:
+                raise KeyError(f"{self.name} needs {wire!r}, which the response does not have (or is null)")
+        fill = None
+        if missing:  # to_dict() leaves them out again
+            fill = {**{wire: None for wire in missing}, ABSENT_KEYS: frozenset(missing)}
+        groups: dict[frozenset[type], list[str]] = {}
+        for wire, allowed in self.checks.items():
+            if wire in present:
+                groups.setdefault(allowed, []).append(wire)
+        return (
+            tuple(key for key in keys if key not in self.known),
+            fill,
+            tuple((allowed, _getter(wires), tuple(wires)) for allowed, wires in groups.items()),
+            tuple(wire for wire in self.times if wire in present),
+            tuple((wire, read) for wire, read in self.nested.items() if wire in present),
+            tuple((wire, factory) for wire, factory in self.factories.items() if wire not in present),
+            tuple(self.renames),
+        )
+
+
+def _make_decoder(cls: type[Model]) -> Reader:
+    plan = _FieldPlan(cls)
+    name, extra_name = plan.name, cls._extra
+    layouts: dict[tuple[str, ...], tuple[Any, ...]] = {}
+    all_known = frozenset(plan.known)
+    complete = plan.layout(tuple(plan.known))
+
+    def decode(data: Any, _parent: Any = None) -> Any:
+        if data.__class__ is not dict:
+            if not isinstance(data, Mapping):
+                raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
+            data = dict(data)
+        layout = complete
+        if data.keys() != all_known:  # not every field and nothing else (the usual object, in any order)
+            keys = tuple(data)
+            found = layouts.get(keys)
+            if found is None:
+                found = plan.layout(keys)
+                if len(layouts) < _MAX_LAYOUTS:
+                    layouts[keys] = found
+            layout = found
+        unknown, fill, checks, times, nested, factories, renames = layout
+        values = data.copy() if fill is None else {**fill, **data}
+        extra = {key: values.pop(key) for key in unknown} if unknown else {}
+        for allowed, get, wires in checks:
+            if not allowed.issuperset(map(type, get(values))):
+                _fix_scalars(name, values, allowed, wires)
+        wire = ""
+        try:
+            for wire in times:
+                value = values[wire]
+                if value is not None:
+                    try:
+                        values[wire] = _from_iso(value)
+                    except (TypeError, ValueError):  # not text, or 3.10 and "Z": the full rule, or its error
+                        values[wire] = parse_time(value)
+            for wire, read in nested:
+                value = values[wire]
+                if value is not None:
+                    values[wire] = read(value, data)
+        except _FAILURES as exc:
+            raise _located(exc, wire) from None
+        for wire, factory in factories:
+            values[wire] = factory()
+        for wire, field_name in renames:
+            values[field_name] = values.pop(wire)
+        values[extra_name] = extra
+        instance = _new(cls)
+        _set_dict(instance, "__dict__", values)
+        return instance
+
+    return decode
+
+
+def _getter(wires: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    if len(wires) == 1:
+        only = wires[0]
+        return lambda values: (values[only],)
+    return itemgetter(*wires)
+
+
+# --- pages ------------------------------------------------------------------------------
+
+# Cursor keys of lists that do not use Knock's page_info, and the keyword that takes them.
+_OTHER_CURSORS = {"next_cursor": "cursor", "skip_token": "skip_token"}
+
+
+def _page_reader(item_type: Any) -> Reader:
+    item = reader(item_type) or (lambda value, _parent: value)
+    read_page_info = decoder(PageInfo)
+
+    def read_page(data: Any, _parent: Any = None) -> Page[Any]:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"expected a JSON object holding a list, got {type(data).__name__}")
+        if "entries" in data or "items" in data:
+            key = "entries" if "entries" in data else "items"
+        else:  # provider lists: {"slack_channels": [...], "next_cursor": ...}
+            lists = [k for k, v in data.items() if isinstance(v, list)]
+            if len(lists) != 1:
+                raise TypeError(f"expected one list in the response, found {len(lists)}")
+            key = lists[0]
+        try:
+            page_info = read_page_info(data.get("page_info") or {}, data)
+        except _FAILURES as exc:
+            raise _located(exc, "page_info") from None
+        next_params = {"after": page_info.after} if page_info.after else None
+        for cursor_key, param in _OTHER_CURSORS.items():
+            if data.get(cursor_key):
+                next_params = {param: data[cursor_key]}
+        raw = data[key] or []
+        if raw.__class__ is not list:
+            raise TypeError(f"{key!r} should be a JSON array, not {type(raw).__name__}")
+        try:
+            entries = _read_items(item, raw)
+        except _FAILURES as exc:
+            raise _located(exc, key) from None
+        extra = {k: v for k, v in data.items() if k not in (key, "page_info")}
+        return Page(entries=entries, page_info=page_info, next_params=next_params, extra=extra)
+
+    return read_page
+
+
+def _reader_for(into: Any) -> Reader:
+    found = _DECODERS.get(into)
+    if found is None:
+        if typing.get_origin(into) is Page:
+            found = _page_reader(typing.get_args(into)[0])
+        else:
+            found = reader(into) or (lambda value, _parent: value)
+        with _LOCK:
+            _DECODERS[into] = found
+    return found
+
+
+def structure(data: Any, into: Any) -> Any:
+    """Decode JSON data (as parsed by ``json.loads``) into a model or a typed container
+    (``Page[Model]``, ``list[Model]``, ``dict[str, Any]``...)."""
+    return _reader_for(into)(data, None)
+
+
+# --- encoding ---------------------------------------------------------------------------
+
+_PLAIN = frozenset({str, int, float, bool, _NoneType})
+_WIRES: dict[type, list[tuple[str, str]]] = {}
+
+
+def _format_time(value: _dt.datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _wires(cls: type[Model]) -> list[tuple[str, str]]:
+    found = _WIRES.get(cls)
+    if found is None:
+        fields = attrs.fields(cast(Any, cls))  # a model class
+        found = _WIRES[cls] = [(f.name, wire_name(f.name)) for f in fields if f.name != cls._extra]
+    return found
+
+
+def unstructure(value: Any) -> Any:
+    """Encode a model (or a container of models) back into JSON-compatible data: its fields
+    under their wire keys (a decoded value: the keys it was decoded from; a value made in
+    code: every field), then every unknown key it was decoded with."""
+    kind = value.__class__
+    if kind in _PLAIN:
+        return value
+    if kind is list or kind is tuple:
+        return [unstructure(item) for item in value]
+    if isinstance(value, Model):
+        absent = value.__dict__.get(ABSENT_KEYS, ())
+        encoded = {wire: unstructure(getattr(value, name)) for name, wire in _wires(kind) if wire not in absent}
+        for key, item in getattr(value, kind._extra).items():
+            encoded[key] = unstructure(item)
+        return encoded
+    if isinstance(value, Mapping):
+        return {key: unstructure(item) for key, item in value.items()}
+    if isinstance(value, _dt.datetime):
+        return _format_time(value)
+    if isinstance(value, Page):
+        encoded = {key: unstructure(item) for key, item in value.extra.items()}
+        return {**encoded, "entries": unstructure(value.entries), "page_info": unstructure(value.page_info)}
+    return value
