@@ -28,9 +28,10 @@ def show(client: knockkit.Client, fake: FakeKnock, seen: set[str]) -> None:
         if message.id in seen:
             continue
         seen.add(message.id)
-        content = dict(messages.get_content(client, message.id).data)
+        content = messages.get_content(client, message.id).data.to_dict()  # the content as Knock sends it
         kind = str(content["__typename"]).removeprefix("Message").removesuffix("Content")
-        print(f"  {kind} to {message.recipient} ({message.source.get('step_ref') if message.source else ''}):")
+        step = message.source.to_dict().get("step_ref") if message.source else ""
+        print(f"  {kind} to {message.recipient} ({step}):")
         if kind == "Email":
             print(f"    subject: {content['subject_line']}")
             print("    " + str(content["text_body"]).strip().replace("\n", "\n    "))
