@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
@@ -115,28 +114,17 @@ async def execute(
     safe: bool,
 ) -> Outcome:
     """Attempts until one is final; the policy decides what to keep and whether to go on."""
-    started = time.perf_counter()
-    watching = observe.watch(client, method, template, path)
-    attempt = 1
+    attempts = observe.Attempts(client, method, template, path, safe)
     while True:
-        if watching is not None:
-            watching.request(attempt)
-        budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
         try:
-            outcome = await send(client, method, url, body, headers, budget)
+            outcome = await send(client, method, url, body, headers, attempts.begin())
         except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
-            if watching is not None:
-                watching.interrupted(exc)
+            attempts.interrupted(exc)
             raise
-        delay = policy.retry_delay(client, outcome, attempt, safe)
-        if watching is not None:
-            watching.response(outcome, retrying=delay is not None)
+        delay = attempts.next_delay(outcome)
         if delay is None:
-            break
-        observe.log_retry(method, path, outcome, attempt, delay)
+            return attempts.final(outcome)
         await asyncio.sleep(delay)
-        attempt += 1
-    return observe.final(client, method, path, outcome, attempt, started)
 
 
 async def send(

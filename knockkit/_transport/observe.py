@@ -8,6 +8,7 @@ key. A client without hooks, with the logger quiet, pays two checks per request.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import sys
@@ -18,13 +19,24 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from knockkit._transport import policy
 from knockkit._transport.policy import Outcome, redact
 from knockkit._transport.proxies import via
 
 if TYPE_CHECKING:
     from knockkit._client import _Settings as Client
 
-__all__ = ["RequestEvent", "Watch", "final", "log_outcome", "log_retry", "log_to_stderr", "logger", "watch"]
+__all__ = [
+    "Attempts",
+    "RequestEvent",
+    "Watch",
+    "final",
+    "log_outcome",
+    "log_retry",
+    "log_to_stderr",
+    "logger",
+    "watch",
+]
 
 logger = logging.getLogger("knockkit")
 
@@ -142,6 +154,44 @@ def _call(hook: Hook, kind: str, event: RequestEvent) -> None:
 
 
 # --- the logger -----------------------------------------------------------------------------
+
+
+class Attempts:
+    """The bookkeeping of one logical request's attempts, shared by the sync and async loops:
+    each loop only sends and sleeps (``while True: outcome = send(..., a.begin());
+    delay = a.next_delay(outcome); if delay is None: return a.final(outcome); sleep(delay)``)."""
+
+    __slots__ = ("attempt", "client", "method", "path", "safe", "started", "watching")
+
+    def __init__(self, client: Client, method: str, template: str, path: str, safe: bool) -> None:
+        self.client, self.method, self.path, self.safe = client, method, path, safe
+        self.started = time.perf_counter()
+        self.watching = watch(client, method, template, path)
+        self.attempt = 1
+
+    def begin(self) -> Callable[[int], int]:
+        """Report the attempt about to be sent; the body budget for its response."""
+        if self.watching is not None:
+            self.watching.request(self.attempt)
+        return functools.partial(policy.body_budget, self.client, attempt=self.attempt, safe=self.safe)
+
+    def interrupted(self, exc: BaseException) -> None:
+        """The attempt ended in an exception (cancelled, interrupted, an unusable proxy setting)."""
+        if self.watching is not None:
+            self.watching.interrupted(exc)
+
+    def next_delay(self, outcome: Outcome) -> float | None:
+        """Seconds to wait before the next attempt, or ``None`` if this outcome is final."""
+        delay = policy.retry_delay(self.client, outcome, self.attempt, self.safe)
+        if self.watching is not None:
+            self.watching.response(outcome, retrying=delay is not None)
+        if delay is not None:
+            log_retry(self.method, self.path, outcome, self.attempt, delay)
+            self.attempt += 1
+        return delay
+
+    def final(self, outcome: Outcome) -> Outcome:
+        return final(self.client, self.method, self.path, outcome, self.attempt, self.started)
 
 
 def log_retry(method: str, path: str, outcome: Outcome, attempt: int, delay: float) -> None:

@@ -181,28 +181,17 @@ def execute(
     safe: bool,
 ) -> Outcome:
     """Attempts until one is final; the policy decides what to keep and whether to go on."""
-    started = time.perf_counter()
-    watching = observe.watch(client, method, template, path)
-    attempt = 1
+    attempts = observe.Attempts(client, method, template, path, safe)
     while True:
-        if watching is not None:
-            watching.request(attempt)
-        budget = functools.partial(policy.body_budget, client, attempt=attempt, safe=safe)
         try:
-            outcome = send(client, method, url, body, headers, budget)
+            outcome = send(client, method, url, body, headers, attempts.begin())
         except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
-            if watching is not None:
-                watching.interrupted(exc)
+            attempts.interrupted(exc)
             raise
-        delay = policy.retry_delay(client, outcome, attempt, safe)
-        if watching is not None:
-            watching.response(outcome, retrying=delay is not None)
+        delay = attempts.next_delay(outcome)
         if delay is None:
-            break
-        observe.log_retry(method, path, outcome, attempt, delay)
+            return attempts.final(outcome)
         time.sleep(delay)
-        attempt += 1
-    return observe.final(client, method, path, outcome, attempt, started)
 
 
 # --- one attempt --------------------------------------------------------------------------
