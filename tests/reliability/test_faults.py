@@ -134,9 +134,10 @@ def test_reset_before_the_request_is_read(server: FaultServer, client: knockkit.
     exc, elapsed = timed(OPERATIONS[op][2], client)
     # Usually the client cannot tell whether the request went out before the reset (a read
     # error: a POST without a key is not sent again). When the reset lands while the
-    # connection is still being set up, it is a connect error, and sending again is safe.
+    # connection is still being set up, it is a connect error, and sending again is safe;
+    # each attempt is one reading or the other, so a POST without a key makes 1 to 3.
     attempts = getattr(exc, "attempts", 0)
-    assert attempts in {RETRIED[op], 3}, exc
+    assert (1 <= attempts <= 3) if RETRIED[op] == 1 else attempts == RETRIED[op], exc
     check_connection_error(op, exc, attempts)
     assert server.connections == attempts
     assert server.requests == []
