@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import json
 import math
@@ -21,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import attrs
 
 from knockkit._client import AsyncClient, Client, mask_key
+from knockkit.testing import inbox
 from knockkit.testing._http_server import PooledHTTPServer
 from knockkit.testing._routes import Reply, dispatch, fault_reply, parse_query
 from knockkit.testing._state import (
@@ -74,6 +76,9 @@ class RecordedRequest:
     #: the status answered; ``None`` when the connection was dropped on purpose
     status: int | None
     request_id: str
+    #: when the request arrived (UTC), and how long the fake took to answer it
+    received_at: dt.datetime | None = None
+    elapsed_ms: float | None = None
 
     def header(self, name: str) -> str | None:
         """A header by case-insensitive name."""
@@ -150,6 +155,7 @@ class FakeKnock:
         self._requests: list[RecordedRequest] = []
         self._faults: list[_Fault] = []
         self._latency = 0.0
+        self._inbox = inbox.Inbox(self)  # the page at / (knockkit/testing/inbox)
         self._server = _Server((_HOST, port), self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"FakeKnock:{self.port}",
@@ -669,7 +675,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         fake = self.server.fake
-        started = time.perf_counter()
+        received, started = dt.datetime.now(dt.timezone.utc), time.perf_counter()
         request_id = uuid.uuid4().hex
         split = urlsplit(self.path)
         stripped = split.path.strip("/")
@@ -691,6 +697,9 @@ class _Handler(BaseHTTPRequestHandler):
             except (ValueError, RecursionError):
                 body, bad_json = raw.decode("utf-8", "replace"), True
         headers = {k.lower(): v for k, v in self.headers.items()}
+        if inbox.handles(path):  # the inbox page and its JSON: not Knock's API, not recorded
+            self._send(fake._inbox.answer(self.command, path, headers, raw), request_id)
+            return
         try:
             query = parse_query(split.query)
         except KnockFault as refusal:
@@ -710,7 +719,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake._record(
             RecordedRequest(
                 method=self.command, path=path, raw_path=split.path, query=query, headers=_masked(self.headers.items()),
-                body=body, status=reply[0] if reply else None, request_id=request_id,
+                body=body, status=reply[0] if reply else None, request_id=request_id, received_at=received,
+                elapsed_ms=(time.perf_counter() - started) * 1000,
             )
         )  # fmt: skip
         if reply is None:
@@ -737,10 +747,10 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def _send(self, reply: Reply, request_id: str) -> None:
-        status, body, extra = reply
-        data = b"" if body is None else json.dumps(body).encode()
+        status, body, extra = reply  # a bytes body comes with its own Content-Type (the inbox's)
+        data = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
-        if body is not None:
+        if body is not None and not isinstance(body, bytes):
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-request-id", request_id)
