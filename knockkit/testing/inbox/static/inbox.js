@@ -144,13 +144,23 @@
     return el("div", "body", el("p", "muted", "no content"));
   }
 
+  // The email's own policy, besides the one its frame inherits from this page (a frame
+  // removed while it loads may lose that one): inline styles and data: images, nothing remote.
+  const EMAIL_POLICY = '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; ' +
+    'style-src \'unsafe-inline\'; img-src data:">';
+
+  function withPolicy(html) {
+    const doctype = /^\s*<!doctype[^>]*>/i.exec(html);
+    return doctype ? doctype[0] + EMAIL_POLICY + html.slice(doctype[0].length) : EMAIL_POLICY + html;
+  }
+
   function emailBody(c) {
     const frame = document.createElement("iframe");
     frame.setAttribute("sandbox", ""); // no scripts, no same origin, no forms, no popups: before srcdoc
     frame.setAttribute("referrerpolicy", "no-referrer");
     frame.className = "email-frame";
     frame.title = `Email: ${c.subject || ""}`;
-    frame.srcdoc = c.html || "";
+    frame.srcdoc = withPolicy(c.html || "");
     return el("div", "body",
       el("p", "subject", c.subject),
       el("div", "fields", field("From", c.from), field("To", c.to)),
