@@ -1,19 +1,21 @@
 """The one converter: JSON (as ``json.loads`` returns it) into models, and models back into JSON.
 
-Decoding follows a plan made once per model from its annotations: which fields are
-scalars whose types are checked (grouped, so that one C-level call checks a group), which
-are timestamps, which hold nested models, lists, mappings or unions (read by a reader made
-from the type, also once), and which keys are unknown (kept in ``extra``/``properties``).
-An instance is then made without calling ``__init__``: its ``__dict__`` is the checked dict.
+Each model gets, once, a descriptor per field made from its annotation: a scalar whose type
+is checked, a timestamp, or a nested value read by a reader made from the type (a model, a
+list, a mapping, or a union told apart by a ``Pick``). Decoding a model checks the JSON
+object and its required fields, and makes an instance around the object without calling
+``__init__``; every other field is read, checked and kept in the instance on first access.
+Keys no field names are kept (``extra``/``properties``).
 
-Why not cattrs: its generated functions cost about twice as much per object as these plans,
-and importing it and building its converter cost more than the rest of a first call (see
-docs/performance.md); every shape here is a model, a scalar, a list, a mapping or a union,
-which the plans cover in one place.
+Why not cattrs: its generated functions cost about twice as much per object as eager plans
+did, and importing it and building its converter cost more than the rest of a first call
+(see docs/performance.md); every shape here is a model, a scalar, a list, a mapping or a
+union, which the readers cover in one place.
 
-Nothing is coerced: a value of another type than declared is a ``TypeError`` naming the key
-(an int is accepted where a float is declared), a missing or null required field a
-``KeyError``, a timestamp that is not ISO 8601 a ``ValueError``; errors name the path.
+Nothing is coerced: a value of another type than declared is a ``TypeError`` naming the
+model and key (an int is accepted where a float is declared), a missing or null required
+field a ``KeyError``, a timestamp that is not ISO 8601 a ``ValueError``. Messages never quote
+the value: a field may echo the API key.
 """
 
 from __future__ import annotations
