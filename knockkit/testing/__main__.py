@@ -19,7 +19,7 @@ import sys
 import threading
 
 from knockkit.testing._server import FAKE_API_KEY, FakeKnock
-from knockkit.testing._state import CHANNEL_TYPES, HOLD_STEPS
+from knockkit.testing.stores import CHANNEL_TYPES, HOLD_STEPS
 
 
 def _workflow(text: str) -> tuple[str, list[str]]:
