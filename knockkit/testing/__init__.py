@@ -23,14 +23,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from knockkit.testing._http_server import RecordedRequest
     from knockkit.testing._inspect import RecipientRun
-    from knockkit.testing._server import FAKE_API_KEY, FAKE_SLACK_TEAM_ID, FakeKnock
+    from knockkit.testing._providers import FAKE_SLACK_TEAM_ID
+    from knockkit.testing._server import FAKE_API_KEY, FakeKnock
     from knockkit.testing.stores import Step, Workflow
 
 __all__ = ["FAKE_API_KEY", "FAKE_SLACK_TEAM_ID", "FakeKnock", "RecipientRun", "RecordedRequest", "Step", "Workflow"]
 
 _HOME = {
     "FAKE_API_KEY": "knockkit.testing._server",
-    "FAKE_SLACK_TEAM_ID": "knockkit.testing._server",
+    "FAKE_SLACK_TEAM_ID": "knockkit.testing._providers",
     "FakeKnock": "knockkit.testing._server",
     "RecipientRun": "knockkit.testing._inspect",
     "RecordedRequest": "knockkit.testing._http_server",

@@ -19,6 +19,8 @@ from knockkit._client import AsyncClient, Client
 from knockkit.testing._faults import Fault, FaultInjection
 from knockkit.testing._http_server import FakeServer, RecordedRequest
 from knockkit.testing._inspect import Inspection, RecipientRun
+from knockkit.testing._providers import FAKE_SLACK_TEAM_ID, ProviderDeclarations
+from knockkit.testing._upkeep import Upkeep
 from knockkit.testing.routes import Reply, dispatch, fault_reply
 from knockkit.testing.stores import (
     JsonDict,
@@ -41,11 +43,9 @@ __all__ = ["FAKE_API_KEY", "FAKE_SLACK_TEAM_ID", "FakeKnock", "RecipientRun", "R
 FAKE_API_KEY = "sk_test_knockkit_fake_0000"
 _HOST = "127.0.0.1"  # the fake never listens beyond loopback
 _UNROUTED = {"errors": {"detail": "404 Not Found"}}  # Knock's answer for a path it does not route
-#: The Slack workspace (team) id of declared Slack channels that do not name one.
-FAKE_SLACK_TEAM_ID = "T0FAKEKNOCK"
 
 
-class FakeKnock(Inspection, FaultInjection):
+class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
     """A stateful fake of Knock's API on ``127.0.0.1``, in a background thread.
 
     It serves users, objects, tenants (the objects of ``$tenants``), preferences, channel
@@ -63,21 +63,32 @@ class FakeKnock(Inspection, FaultInjection):
 
     The server starts when the object is made and stops on :meth:`close` (or leaving the
     ``with`` block). Every method is thread-safe: one lock guards all state.
+
+    ``db=PATH`` keeps the state in an SQLite file (created if missing): a new FakeKnock on
+    the same file starts where the last one stopped (a file of another schema version is a
+    ``StateFileError``). ``real_time=True`` continues held runs of loaded workflows when
+    their delay or batch window ends on the wall clock, with no request arriving.
     """
 
     def __init__(self, *, port: int = 0, api_key: str = FAKE_API_KEY, log: bool = False,
                  workflows_dir: str | os.PathLike[str] | None = None, vars: Mapping[str, Any] | None = None,
-                 ) -> None:  # fmt: skip
+                 db: str | os.PathLike[str] | None = None, real_time: bool = False) -> None:  # fmt: skip
         self.api_key = api_key
         self._log = log
         self._vars = dict(vars or {})  # what templates of loaded workflows see as ``vars``
         self._state = State()
-        if workflows_dir is not None:
-            self.load_workflows(workflows_dir)
+        self._upkeep = Upkeep(self._state, self._local, db=db, real_time=real_time)
         self._requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
         self._latency = 0.0
-        self._server = FakeServer((_HOST, port), self)
+        try:
+            if workflows_dir is not None:
+                self.load_workflows(workflows_dir)
+            self._upkeep.start()
+            self._server = FakeServer((_HOST, port), self)
+        except BaseException:
+            self._upkeep.close()
+            raise
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"FakeKnock:{self.port}",
             daemon=True,
@@ -121,6 +132,7 @@ class FakeKnock(Inspection, FaultInjection):
         self._server.close_connections()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self._upkeep.close()
 
     stop = close
 
@@ -145,6 +157,7 @@ class FakeKnock(Inspection, FaultInjection):
             self._requests.clear()
             self._faults.clear()
             self._latency = 0.0
+            self._upkeep.changed()
 
     # --- declaring workflows ---------------------------------------------------------------------
 
@@ -178,6 +191,7 @@ class FakeKnock(Inspection, FaultInjection):
         )
         with self._state.lock:
             self._state.workflows[key] = workflow
+            self._upkeep.changed()
         return workflow
 
     def load_workflows(self, path: str | os.PathLike[str]) -> list[str]:
@@ -213,6 +227,7 @@ class FakeKnock(Inspection, FaultInjection):
 
             self._state.local = LocalWorkflows(self._state, Clock(real_time=True), vars=self._vars,
                                                log=sys.stderr if self._log else None)  # fmt: skip
+            self._upkeep.watch(self._state.local)
         return self._state.local
 
     def add_audience(self, key: str) -> None:
@@ -222,45 +237,7 @@ class FakeKnock(Inspection, FaultInjection):
             raise ValueError("an audience key must be a non-empty string")
         with self._state.lock:
             self._state.audiences.setdefault(key, {})
-
-    # --- declaring what Slack and Microsoft Teams would list -------------------------------------
-
-    def add_slack_channels(self, channel_id: str, channels: Iterable[Mapping[str, Any]]) -> None:
-        """Declare the Slack channels the workspace connected to Knock channel ``channel_id``
-        has, as ``providers.slack.list_channels`` lists them (once the token holder has
-        ``{"token": {"access_token": ...}}`` channel data for that channel).
-
-        Each is Slack's conversation: ``{"id": "C01", "name": "general"}`` plus, optionally,
-        ``is_private``, ``is_im``, ``is_mpim``, ``is_archived`` (honoured by the ``types`` and
-        ``exclude_archived`` options) and ``context_team_id`` (default :data:`FAKE_SLACK_TEAM_ID`).
-        A channel with an id already declared replaces it."""
-        defaults = {"is_private": False, "is_im": False, "context_team_id": FAKE_SLACK_TEAM_ID}
-        self._declare(self._state.slack_channels, channel_id, channel_id, channels, ("id", "name"), defaults)
-
-    def add_ms_teams_teams(self, channel_id: str, teams: Iterable[Mapping[str, Any]]) -> None:
-        """Declare the Microsoft Teams teams (``{"id": ..., "displayName": ...}``, Graph's
-        names) that ``providers.ms_teams.list_teams`` lists for Knock channel ``channel_id``
-        (once the holder has ``{"ms_teams_tenant_id": ...}`` channel data for it)."""
-        self._declare(self._state.ms_teams_teams, channel_id, channel_id, teams, ("id", "displayName"), {})
-
-    def add_ms_teams_channels(self, channel_id: str, team_id: str, channels: Iterable[Mapping[str, Any]]) -> None:
-        """Declare the channels of one Teams team (``{"id": ..., "displayName": ...}``; also
-        ``isArchived``, default false, and ``membershipType``, default ``"standard"``). As on
-        Knock, archived and ``"private"`` channels are left out of the list."""
-        if not isinstance(team_id, str) or not team_id:
-            raise ValueError("team_id must be a non-empty string")
-        defaults = {"isArchived": False, "membershipType": "standard"}
-        where = (channel_id, team_id)
-        self._declare(self._state.ms_teams_channels, channel_id, where, channels, ("id", "displayName"), defaults)
-
-    def _declare(
-        self, store: dict[Any, list[JsonDict]], channel_id: str, where: Any, items: Iterable[Mapping[str, Any]],
-        required: tuple[str, ...], defaults: Mapping[str, Any],
-    ) -> None:  # fmt: skip
-        if not isinstance(channel_id, str) or not channel_id:
-            raise ValueError("channel_id (the Knock channel's id) must be a non-empty string")
-        with self._state.lock:
-            self._state.declare_provider_items(store, where, items, required, defaults)
+            self._upkeep.changed()
 
     @staticmethod
     def channel_id(channel_type: str) -> str:
@@ -287,6 +264,7 @@ class FakeKnock(Inspection, FaultInjection):
             released = self._state.release(chosen)
             if self._state.local is not None:
                 released += self._state.local.release(chosen)
+            self._upkeep.changed()
             return released
 
     # --- answering (called by the handler threads) -------------------------------------------------
@@ -311,6 +289,8 @@ class FakeKnock(Inspection, FaultInjection):
                 traceback.print_exc(file=sys.stderr)
                 message = f"FakeKnock failed on {method} /{'/'.join(segments)}: {type(exc).__name__}: {exc}"
                 return fault_reply(KnockFault(500, "fake_knock_error", message, "api_error"))
+            if saved is not None:
+                self._upkeep.changed()
         return reply if reply is not None else (404, _UNROUTED, {})
 
     def _record(self, request: RecordedRequest) -> None:
