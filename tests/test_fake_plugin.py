@@ -60,7 +60,7 @@ def test_loading_the_plugin_does_not_import_the_fake() -> None:
         """
         import sys
         import knockkit.testing.plugin
-        heavy = [m for m in ("knockkit.testing._server", "knockkit.testing._state", "http.server", "cattrs")
+        heavy = [m for m in ("knockkit.testing._server", "knockkit.testing.stores", "http.server", "cattrs")
                  if m in sys.modules]
         assert not heavy, heavy
         from knockkit.testing import FakeKnock  # imported on first use

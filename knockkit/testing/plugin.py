@@ -122,11 +122,12 @@ def _hide_assertion_frames(excinfo: Any) -> bool:
 def knockkit_fake_server() -> Iterator[FakeKnock]:
     """One FakeKnock for the whole session (starting one per test would cost a thread each)."""
     __tracebackhide__ = True
-    from knockkit.testing import _server
+    from knockkit.testing import _inspect, _server
 
     # pytest reads __tracebackhide__ from a frame's module globals too: this hides the assertion
     # helpers of FakeKnock (knock.assert_message_sent, ...) from the tracebacks of failing tests.
-    vars(_server).setdefault("__tracebackhide__", _hide_assertion_frames)
+    for module in (_server, _inspect):
+        vars(module).setdefault("__tracebackhide__", _hide_assertion_frames)
     with _server.FakeKnock() as fake:
         yield fake
 
