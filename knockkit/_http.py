@@ -171,15 +171,19 @@ def _non_string_key(value: object, path: tuple[object, ...]) -> str | None:
         item, where = stack.pop()
         if isinstance(item, Mapping):
             for key, child in item.items():
-                if not isinstance(key, str):
+                if key.__class__ is not str and not isinstance(key, str):
                     return f"{_place(where)} key {key!r} cannot be sent as JSON: keys must be strings"
-                if isinstance(child, (Mapping, list, tuple)):
+                if child.__class__ not in _LEAVES and isinstance(child, (Mapping, list, tuple)):
                     stack.append((child, (*where, key)))
         elif isinstance(item, (list, tuple)):
             for index, child in enumerate(item):
-                if isinstance(child, (Mapping, list, tuple)):
+                if child.__class__ not in _LEAVES and isinstance(child, (Mapping, list, tuple)):
                     stack.append((child, (*where, index)))
     return None
+
+
+#: Values with nothing inside: the walk above skips them without asking the Mapping ABC (slow).
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 def encode_json(value: object, where: str = "body") -> str:
