@@ -169,21 +169,23 @@ def _non_string_key(value: object, path: tuple[object, ...]) -> str | None:
     stack: list[tuple[object, tuple[object, ...]]] = [(value, path)]
     while stack:
         item, where = stack.pop()
-        if isinstance(item, Mapping):
+        if isinstance(item, (list, tuple)):
+            for index, child in enumerate(item):
+                if child.__class__ not in _LEAVES and isinstance(child, _CONTAINERS):
+                    stack.append((child, (*where, index)))
+        elif isinstance(item, (dict, Mapping)):
             for key, child in item.items():
                 if key.__class__ is not str and not isinstance(key, str):
                     return f"{_place(where)} key {key!r} cannot be sent as JSON: keys must be strings"
-                if child.__class__ not in _LEAVES and isinstance(child, (Mapping, list, tuple)):
+                if child.__class__ not in _LEAVES and isinstance(child, _CONTAINERS):
                     stack.append((child, (*where, key)))
-        elif isinstance(item, (list, tuple)):
-            for index, child in enumerate(item):
-                if child.__class__ not in _LEAVES and isinstance(child, (Mapping, list, tuple)):
-                    stack.append((child, (*where, index)))
     return None
 
 
-#: Values with nothing inside: the walk above skips them without asking the Mapping ABC (slow).
+#: Values with nothing inside: the walk above skips them without asking the Mapping ABC (a
+#: Python-level check); the plain containers are tried before it, for the same reason.
 _LEAVES = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = (dict, list, tuple, Mapping)
 
 
 def encode_json(value: object, where: str = "body") -> str:
