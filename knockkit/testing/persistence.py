@@ -21,6 +21,7 @@ import datetime as dt
 import importlib
 import json
 import os
+import pickle
 import sqlite3
 from collections.abc import Iterator, Mapping
 from pathlib import PurePath
@@ -40,6 +41,10 @@ _REBUILT = ("knockkit.testing.engine.", "knockkit.testing.stores.")
 #: A family stored as one row rather than a row per entry.
 _WHOLE = ""
 _UTC = dt.timezone.utc
+
+
+def _text(value: Any) -> str:
+    return json.dumps(encode(value), separators=(",", ":"))
 
 
 class StateFileError(ValueError):
@@ -182,9 +187,14 @@ class StateFile:
             # The fake's handler threads and its timer share the connection, always under its lock.
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._check_schema()
+            # A process that dies keeps every committed request; only a power cut may lose the last ones.
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             raise StateFileError(f"{self.path}: not a FakeKnock state file ({exc})") from None
         self._saved: dict[tuple[str, str], str] = {}  # (family, key) -> the value text in the file
+        self._prints: dict[tuple[str, str], bytes] = {}  # (family, key) -> the entry's pickle at the last save
+        self._key_texts: dict[Any, str] = {}
 
     def _check_schema(self) -> None:
         (found,) = self._db.execute("PRAGMA user_version").fetchone()
@@ -200,9 +210,11 @@ class StateFile:
                 f"{SCHEMA_VERSION} (delete the file to start afresh, or use the knockkit that wrote it)"
             )
 
-    @staticmethod
-    def _key_text(key: Any) -> str:
-        return json.dumps(encode(key), sort_keys=True, separators=(",", ":"))
+    def _key_text(self, key: Any) -> str:
+        text = self._key_texts.get(key)
+        if text is None:
+            text = self._key_texts[key] = json.dumps(encode(key), separators=(",", ":"))
+        return text
 
     def load(self) -> dict[str, Any]:
         """Every family in the file, decoded (dicts in the order their entries were added)."""
@@ -222,14 +234,20 @@ class StateFile:
     def save(self, families: Mapping[str, Any]) -> None:
         """Write the rows that differ from the file, and delete the ones gone, in one transaction."""
         current: dict[tuple[str, str], str] = {}
+        prints: dict[tuple[str, str], bytes] = {}
         for family, value in families.items():
-            if isinstance(value, dict):
-                for key, entry in value.items():
-                    current[(family, self._key_text(key))] = json.dumps(encode(entry), separators=(",", ":"))
-            else:
-                current[(family, _WHOLE)] = json.dumps(encode(value), separators=(",", ":"))
+            rows = [(self._key_text(k), e) for k, e in value.items()] if isinstance(value, dict) else [(_WHOLE, value)]
+            for key, entry in rows:
+                row = (family, key)
+                # Only an entry whose pickle changed is encoded again: pickling runs in C and
+                # sees every nested change; the bytes are compared, never loaded.
+                prints[row] = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+                saved = self._saved.get(row)
+                unchanged = saved is not None and self._prints.get(row) == prints[row]
+                current[row] = saved if unchanged and saved is not None else _text(entry)
         changed = [(f, k, v) for (f, k), v in current.items() if self._saved.get((f, k)) != v]
         gone = [row for row in self._saved if row not in current]
+        self._prints = prints
         if not changed and not gone:
             return
         with self._transaction():
