@@ -82,9 +82,10 @@ class Upkeep:
         self._wake.set()
         if self._timer is not None:
             self._timer.join(timeout=5)
-        if self._file is not None:
-            with self._state.lock:
+        with self._state.lock:
+            if self._file is not None:
                 self._file.close()
+                self._file = None  # a request still finishing saves nothing now
 
     # --- the real-time timer ----------------------------------------------------------------------
 
