@@ -95,7 +95,7 @@ class Upkeep:
             self._wake.wait(self._due_in())
 
     def _due_in(self) -> float:
-        """Continue the runs that are due; the seconds until the next one is."""
+        """Continue the runs that are due and fire the schedules that are; the seconds until the next."""
         with self._state.lock:
             local = self._state.local
             if local is None or self._stopping.is_set():
