@@ -59,6 +59,17 @@ def test_a_daily_schedule_fires_as_the_clock_passes_each_occurrence(fake: FakeKn
     assert schedule.next_occurrence_at == first + dt.timedelta(days=3)
 
 
+def test_repeats_follow_the_recipients_timezone(fake: FakeKnock) -> None:
+    from zoneinfo import ZoneInfo
+
+    client = fake.client()
+    users.identify(client, "jhammond", {"name": "John Hammond", "timezone": "America/Costa_Rica"})
+    (created,) = schedules.create(client, "fence-check", recipients=["jhammond"],
+                                  repeats=[{"frequency": "daily", "hours": 9}])  # fmt: skip
+    local_now = fake.clock.now().astimezone(ZoneInfo("America/Costa_Rica"))
+    assert created.next_occurrence_at == next_nine(local_now)  # 15:00 UTC: Costa Rica is UTC-6
+
+
 def test_a_one_off_schedule_fires_once_and_an_ended_one_stops(fake: FakeKnock) -> None:
     client = fake.client()
     now = fake.clock.now()

@@ -116,11 +116,15 @@ class SchedulesStore(RunsStore):
         schedule["updated_at"] = now()
 
     def _next_occurrence(self, schedule: Mapping[str, Any], after: dt.datetime) -> str | None:
-        """The first time after ``after`` that a repeat rule allows (UTC; ``interval`` is
-        read as 1), or None past ``ending_at`` or without rules."""
+        """The first time after ``after`` that a repeat rule allows, in the recipient's
+        timezone (UTC without one; ``interval`` is read as 1), or None past ``ending_at`` or
+        without rules."""
         from knockkit.testing.engine.clock import format_timestamp, next_window
 
-        times = [t for t in (next_window(rule, after) for rule in schedule.get("repeats") or []) if t is not None]
+        zone = self.profile(schedule["_key"]).get("timezone")
+        zone = zone if isinstance(zone, str) else None
+        rules = schedule.get("repeats") or []
+        times = [t for t in (next_window(rule, after, zone) for rule in rules) if t is not None]
         ending = parse_time(schedule.get("_ending_at"))
         if not times or (ending is not None and min(times) > ending):
             return None
