@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                          vars=dict(args.var), db=args.db, real_time=args.real_time)  # fmt: skip
     except StateFileError as exc:  # names the file, and the versions when they differ
         parser.exit(2, f"--db: {exc}\n")
+    except ImportError as exc:  # --workflows and --real-time run the engine: the 'local' extra
+        parser.exit(2, f"{exc}\n")
     except OSError as exc:
         parser.exit(1, f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}\n")
     except ValueError as exc:  # a malformed workflow file, named with its field
