@@ -70,6 +70,36 @@ def test_repeats_follow_the_recipients_timezone(fake: FakeKnock) -> None:
     assert created.next_occurrence_at == next_nine(local_now)  # 15:00 UTC: Costa Rica is UTC-6
 
 
+def occurrences(fake: FakeKnock, count: int) -> list[dt.datetime]:
+    """The next ``count`` occurrences of the fake's one schedule, moving the clock past each."""
+    seen = []
+    for _ in range(count):
+        (schedule,) = schedules.list(fake.client(), workflow="fence-check").entries
+        assert schedule.next_occurrence_at is not None
+        seen.append(schedule.next_occurrence_at)
+        fake.clock.set(schedule.next_occurrence_at + dt.timedelta(minutes=1))
+    return seen
+
+
+def test_an_interval_counts_periods_from_when_the_repeats_were_set(fake: FakeKnock) -> None:
+    monday = dt.datetime(2031, 1, 6, 6, 0, tzinfo=UTC)  # a Monday, after the wall clock
+    fake.clock.set(monday)
+    client = fake.client()
+    schedules.create(client, "fence-check", recipients=["jhammond"],
+                     repeats=[{"frequency": "weekly", "interval": 2, "days": ["mon", "wed"], "hours": 9}])  # fmt: skip
+    day = dt.timedelta(days=1)
+    nine = monday.replace(hour=9)
+    assert occurrences(fake, 4) == [nine, nine + 2 * day, nine + 14 * day, nine + 16 * day]
+    assert len(fake.messages()) == 4
+
+    fake.reset()
+    fake.add_workflow("fence-check", steps=["in_app_feed"])
+    schedules.create(client, "fence-check", recipients=["jhammond"],
+                     repeats=[{"frequency": "daily", "interval": 3, "hours": 9}])  # fmt: skip
+    start = next_nine(fake.clock.now())
+    assert occurrences(fake, 3) == [start, start + 3 * day, start + 6 * day]
+
+
 def test_a_one_off_schedule_fires_once_and_an_ended_one_stops(fake: FakeKnock) -> None:
     client = fake.client()
     now = fake.clock.now()

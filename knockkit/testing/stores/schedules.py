@@ -49,12 +49,15 @@ class SchedulesStore(RunsStore):
             schedule["tenant"] = self._inline_tenant(body["tenant"])
         if "data" in body:
             schedule["data"] = body["data"]
-        if "repeats" in body:
-            schedule["repeats"] = [{"__typename": "ScheduleRepeat", "interval": 1, **r} for r in body["repeats"] or []]
         if "scheduled_at" in body:
             schedule["next_occurrence_at"] = body["scheduled_at"]
-        elif "repeats" in body:
-            schedule["next_occurrence_at"] = self._next_occurrence(schedule, self.clock_now())
+        if "repeats" in body:
+            schedule["repeats"] = [{"__typename": "ScheduleRepeat", "interval": 1, **r} for r in body["repeats"] or []]
+            # An interval counts its periods from the first occurrence (every second week from its week).
+            schedule["_repeats_from"] = body.get("scheduled_at")
+            if "scheduled_at" not in body:
+                schedule["next_occurrence_at"] = self._next_occurrence(schedule, self.clock_now())
+                schedule["_repeats_from"] = schedule["next_occurrence_at"]
         if "ending_at" in body:
             schedule["_ending_at"] = body["ending_at"]
         schedule.setdefault("repeats", [])
@@ -117,15 +120,47 @@ class SchedulesStore(RunsStore):
 
     def _next_occurrence(self, schedule: Mapping[str, Any], after: dt.datetime) -> str | None:
         """The first time after ``after`` that a repeat rule allows, in the recipient's
-        timezone (UTC without one; ``interval`` is read as 1), or None past ``ending_at`` or
-        without rules."""
-        from knockkit.testing.engine.clock import format_timestamp, next_window
+        timezone (UTC without one) and its interval, or None past ``ending_at`` or without rules."""
+        from knockkit.testing.engine.clock import format_timestamp
 
         zone = self.profile(schedule["_key"]).get("timezone")
         zone = zone if isinstance(zone, str) else None
+        anchor = parse_time(schedule.get("_repeats_from"))  # None: the first occurrence is being found
         rules = schedule.get("repeats") or []
-        times = [t for t in (next_window(rule, after, zone) for rule in rules) if t is not None]
+        times = [t for t in (_next_time(rule, after, zone, anchor) for rule in rules) if t is not None]
         ending = parse_time(schedule.get("_ending_at"))
         if not times or (ending is not None and min(times) > ending):
             return None
         return format_timestamp(min(times))
+
+
+def _next_time(rule: Mapping[str, Any], after: dt.datetime, zone: str | None,
+               anchor: dt.datetime | None) -> dt.datetime | None:  # fmt: skip
+    """The rule's next time after ``after`` whose period (the hour, day, week or month, by
+    the rule's frequency) is a whole number of ``interval`` periods from the anchor's (the
+    first occurrence): with an interval of 2, every second week from the first one's."""
+    from knockkit.testing.engine.clock import _zone, next_window
+
+    interval = rule.get("interval")
+    every = interval if isinstance(interval, int) and not isinstance(interval, bool) and interval > 1 else 1
+    if anchor is None:
+        every, anchor = 1, after
+    tz, frequency = _zone(zone), str(rule.get("frequency"))
+    when = next_window(rule, after, zone)
+    for _ in range(MAX_OCCURRENCES):
+        if when is None or _periods(frequency, anchor.astimezone(tz), when.astimezone(tz)) % every == 0:
+            return when
+        when = next_window(rule, when, zone)
+    return None
+
+
+def _periods(frequency: str, start: dt.datetime, end: dt.datetime) -> int:
+    """Whole periods of ``frequency`` from the one holding ``start`` to the one holding ``end``."""
+    if frequency == "hourly":
+        whole_hours = [t.replace(minute=0, second=0, microsecond=0) for t in (start, end)]
+        return (whole_hours[1] - whole_hours[0]) // dt.timedelta(hours=1)
+    if frequency == "daily":
+        return (end.date() - start.date()).days
+    if frequency == "weekly":
+        return ((end.date() - start.date()).days + start.weekday() - end.weekday()) // 7
+    return (end.year - start.year) * 12 + end.month - start.month
