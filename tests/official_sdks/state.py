@@ -17,9 +17,9 @@ Check = Callable[[knockkit.Client, Standalone, str, Mapping[str, Any]], None]
 
 #: The seed scenarios, in the order each SDK runs them.
 SCENARIOS = (
-    "identify", "get_user", "preferences", "channel_data", "trigger", "cancel", "messages", "message_batch",
-    "objects", "object_recipient_filters", "tenants", "tenant_preferences", "schedules", "feed", "bulk_identify",
-    "bulk_set_objects", "audiences", "pagination", "errors",
+    "identify", "get_user", "preferences", "channel_data", "trigger", "idempotent_trigger", "cancel", "messages",
+    "message_batch", "objects", "object_recipient_filters", "tenants", "tenant_preferences", "schedules", "feed",
+    "bulk_identify", "bulk_set_objects", "audiences", "pagination", "errors",
 )  # fmt: skip
 
 CHECKS: dict[str, Check] = {}
@@ -68,6 +68,12 @@ def _trigger(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[st
     assert (message.tenant, message.actors) == (f"{p}-park", [f"{p}-dnedry"])
     assert users.get(kk, f"{p}-inline").name == "Inline Person"
     assert users.get(kk, f"{p}-dnedry").name == "Dennis Nedry"
+
+
+@check("idempotent_trigger")
+def _idempotent_trigger(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
+    (message,) = users.list_messages(kk, f"{p}-once").entries  # sent twice with one key: one run
+    assert message.source is not None and message.source.workflow_run_id == detail["workflow_run_id"]
 
 
 @check("cancel")

@@ -101,6 +101,16 @@ def test_trigger(sdk: Knock, verify: Verify) -> None:
     verify(workflow_run_id=answer.workflow_run_id)
 
 
+def test_idempotent_trigger(sdk: Knock, verify: Verify) -> None:
+    first, again = (
+        sdk.workflows.with_raw_response.trigger("park-digest", recipients=["py-once"], idempotency_key="py-once-1")
+        for _ in range(2)
+    )
+    assert first.parse().workflow_run_id == again.parse().workflow_run_id
+    assert again.headers.get("idempotent-replayed") == "true"
+    verify(workflow_run_id=first.parse().workflow_run_id)
+
+
 def test_cancel(sdk: Knock, verify: Verify) -> None:
     sdk.workflows.trigger("dinosaurs-loose", recipients=["py-cancel-1", "py-cancel-2"], cancellation_key="py-c")
     assert sdk.workflows.cancel("dinosaurs-loose", cancellation_key="py-c", recipients=["py-cancel-1"]) is None

@@ -75,6 +75,15 @@ const scenarios = {
     return { workflow_run_id: answer.workflow_run_id };
   },
 
+  async idempotent_trigger() {
+    const send = () => knock.workflows.trigger('park-digest', { recipients: ['js-once'] }, { idempotencyKey: 'js-once-1' }).withResponse();
+    const first = await send();
+    const again = await send();
+    check(first.data.workflow_run_id === again.data.workflow_run_id, 'the same run', [first.data, again.data]);
+    check(again.response.headers.get('idempotent-replayed') === 'true', 'replayed', [...again.response.headers]);
+    return { workflow_run_id: first.data.workflow_run_id };
+  },
+
   async cancel() {
     await knock.workflows.trigger('dinosaurs-loose', { recipients: ['js-cancel-1', 'js-cancel-2'], cancellation_key: 'js-c' });
     const answer = await knock.workflows.cancel('dinosaurs-loose', { cancellation_key: 'js-c', recipients: ['js-cancel-1'] });
