@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import pytest
+
 import knockkit
 from knockkit import audiences, feeds, messages, objects, schedules, tenants, users, workflow_recipient_runs
 from tests.official_sdks.conftest import Standalone
@@ -19,7 +21,7 @@ Check = Callable[[knockkit.Client, Standalone, str, Mapping[str, Any]], None]
 SCENARIOS = (
     "identify", "get_user", "preferences", "channel_data", "trigger", "idempotent_trigger", "cancel", "messages",
     "message_batch", "objects", "object_recipient_filters", "tenants", "tenant_preferences", "schedules", "feed",
-    "bulk_identify", "bulk_set_objects", "audiences", "pagination", "errors",
+    "bulk_identify", "bulk_set_objects", "audiences", "pagination", "deletes", "errors",
 )  # fmt: skip
 
 CHECKS: dict[str, Check] = {}
@@ -157,6 +159,15 @@ def _audiences(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[
 def _pagination(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
     assert [o.id for o in knockkit.paginate(objects.list, kk, f"{p}-pages")] == ["item-0", "item-1", "item-2"]
     assert re.search(rf"GET /v1/objects/{p}-pages\?\S*after=", server.log.read_text())  # the SDK paged on
+
+
+@check("deletes")
+def _deletes(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
+    for read, args in ((users.get, (f"{p}-gone",)), (objects.get, (f"{p}-projects", "gone")),
+                       (tenants.get, (f"{p}-gone",))):  # fmt: skip
+        with pytest.raises(knockkit.NotFoundError):
+            read(kk, *args)
+    assert f"DELETE /v1/tenants/{p}-gone -> 204" in server.log.read_text()
 
 
 @check("errors")

@@ -239,6 +239,20 @@ def test_pagination(sdk: Knock, verify: Verify) -> None:
     verify()
 
 
+def test_deletes(sdk: Knock, verify: Verify) -> None:
+    from knockapi import NotFoundError
+
+    sdk.users.update("py-gone")
+    sdk.objects.set("py-projects", "gone")
+    sdk.tenants.set("py-gone")
+    assert sdk.users.delete("py-gone") is None
+    assert sdk.objects.delete("py-projects", "gone") is None
+    assert sdk.tenants.delete("py-gone") is None
+    with pytest.raises(NotFoundError):
+        sdk.users.get("py-gone")
+    verify()
+
+
 def test_errors(sdk: Knock, verify: Verify) -> None:
     from knockapi import NotFoundError, UnprocessableEntityError
 

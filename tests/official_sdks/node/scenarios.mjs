@@ -204,6 +204,17 @@ const scenarios = {
     check(ids.join() === 'item-0,item-1,item-2', 'every page', ids);
   },
 
+  async deletes() {
+    await knock.users.update('js-gone', {});
+    await knock.objects.set('js-projects', 'gone', {});
+    await knock.tenants.set('js-gone', {});
+    for (const answer of [await knock.users.delete('js-gone'), await knock.objects.delete('js-projects', 'gone'),
+      await knock.tenants.delete('js-gone')]) {
+      check(!answer, 'a delete answers nothing', answer);
+    }
+    await rejects(knock.users.get('js-gone'), NotFoundError);
+  },
+
   async errors() {
     const missing = await rejects(knock.users.get('js-nobody'), NotFoundError);
     check(missing.status === 404 && missing.error.code === 'resource_missing', 'not found', missing.error);
