@@ -172,5 +172,6 @@ def _deletes(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[st
 
 @check("errors")
 def _errors(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
+    assert f"GET /v1/users/{p}-nobody -> 401" in server.log.read_text()
     assert f"GET /v1/users/{p}-nobody -> 404" in server.log.read_text()
     assert "POST /v1/workflows/dinosaurs-loose/trigger -> 422" in server.log.read_text()

@@ -254,7 +254,11 @@ def test_deletes(sdk: Knock, verify: Verify) -> None:
 
 
 def test_errors(sdk: Knock, verify: Verify) -> None:
-    from knockapi import NotFoundError, UnprocessableEntityError
+    from knockapi import AuthenticationError, NotFoundError, UnprocessableEntityError
+
+    with pytest.raises(AuthenticationError) as unauthorized:
+        sdk.with_options(api_key="sk_test_not_the_fakes_key").users.get("py-nobody")
+    assert unauthorized.value.status_code == 401 and _body(unauthorized.value)["type"] == "authentication_error"
 
     with pytest.raises(NotFoundError) as missing:
         sdk.users.get("py-nobody")

@@ -4,7 +4,7 @@
 // Prints one JSON report: [{"name", "ok", "detail"}, ...], one entry per scenario, in order. A
 // scenario is ok when every SDK call succeeded and what it returned is what Knock would return;
 // the pytest side then checks the fake's state through knockkit.
-import Knock, { NotFoundError, UnprocessableEntityError } from '@knocklabs/node';
+import Knock, { AuthenticationError, NotFoundError, UnprocessableEntityError } from '@knocklabs/node';
 
 const knock = new Knock({ apiKey: process.env.KNOCK_API_KEY, baseURL: process.env.KNOCK_BASE_URL, maxRetries: 0 });
 const FEED = process.env.KNOCKKIT_FEED_CHANNEL_ID;
@@ -216,6 +216,9 @@ const scenarios = {
   },
 
   async errors() {
+    const stranger = knock.withOptions({ apiKey: 'sk_test_not_the_fakes_key' });
+    const unauthorized = await rejects(stranger.users.get('js-nobody'), AuthenticationError);
+    check(unauthorized.status === 401 && unauthorized.error.type === 'authentication_error', 'unauthorized', unauthorized.error);
     const missing = await rejects(knock.users.get('js-nobody'), NotFoundError);
     check(missing.status === 404 && missing.error.code === 'resource_missing', 'not found', missing.error);
     const invalid = await rejects(knock.workflows.trigger('dinosaurs-loose', { recipients: [] }), UnprocessableEntityError);
