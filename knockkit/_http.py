@@ -14,13 +14,13 @@ import enum
 import functools
 import json as _json
 import math
-import platform
-import uuid
+import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
+from knockkit import _guard
 from knockkit._checks import check_header_value, check_id
 from knockkit._client import NO_HEADERS, AsyncClient, Client
 from knockkit._headers import Headers
@@ -41,7 +41,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-USER_AGENT = f"knockkit/{__version__} python/{platform.python_version()}"
+USER_AGENT = f"knockkit/{__version__} python/{sys.version.split()[0]}"  # what platform.python_version() says
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 MAX_PAGE_SIZE = 50
 
@@ -202,6 +202,8 @@ def encode_body(body: object) -> bytes:
 
 
 def new_idempotency_key() -> str:
+    import uuid  # on the first trigger, not on import: most first calls send none
+
     return str(uuid.uuid4())
 
 
@@ -268,6 +270,8 @@ def request(
         raise TypeError(
             f"the first argument must be a knockkit.Client or knockkit.AsyncClient, not {type(client).__name__}"
         )
+    if _guard.check is not None:  # set by the pytest plugin during a test
+        _guard.check(client.base_url)
     path = template.format_map({k: segment(k, v) for k, v in path_params.items()}) if path_params else template
     url = client.base_url + path
     if query:

@@ -86,3 +86,21 @@ def any_client(httpserver: HTTPServer, transport: str) -> knockkit.Client:
 def raw_path(httpserver: HTTPServer, index: int = -1) -> str:
     """The request target exactly as it was sent (werkzeug decodes request.path)."""
     return str(httpserver.log[index][0].environ["RAW_URI"])
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """A headless Debian Chromium under Playwright (see tests/browser.py); one per test session."""
+    from tests.browser import launch
+
+    yield from launch()
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Iterator[Any]:
+    """A fresh page (own context: no cookies or storage shared between tests)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
