@@ -150,7 +150,6 @@ def test_objects(sdk: Knock, verify: Verify) -> None:
     verify()
 
 
-@pytest.mark.xfail(strict=True, reason="the fake splits recipients[][id]=..&recipients[][collection]=.. (fixed next)")
 def test_object_recipient_filters(sdk: Knock, verify: Verify, kk: knockkit.Client) -> None:
     """knockapi sends lists of objects in a query as ``recipients[][id]=..&recipients[][collection]=..``."""
     pen = {"id": "py-pen-2", "collection": "py-projects"}
