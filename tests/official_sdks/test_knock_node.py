@@ -44,14 +44,7 @@ def test_the_script_runs_every_scenario(node_report: dict[str, dict[str, Any]]) 
     assert list(node_report) == list(SCENARIOS)
 
 
-#: Differences the SDK exposes that the fake does not yet mend (strict xfail: a fix must remove them).
-KNOWN_DIFFERENCES = {"tenant_preferences": "the fake serves a tenant's preference_set without its id"}
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[n]))
-             if n in KNOWN_DIFFERENCES else n for n in SCENARIOS],
-)  # fmt: skip
+@pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario(name: str, node_report: dict[str, dict[str, Any]], standalone: Standalone) -> None:
     entry = node_report.get(name)
     assert entry is not None, f"scenarios.mjs did not report {name}"

@@ -176,7 +176,6 @@ def test_tenants(sdk: Knock, verify: Verify) -> None:
     verify()
 
 
-@pytest.mark.xfail(strict=True, reason="the fake serves a tenant's preference_set without its id (fixed next)")
 def test_tenant_preferences(sdk: Knock, verify: Verify) -> None:
     tenant = sdk.tenants.set("py-isla-sorna", settings={"preference_set": {"channel_types": {"email": False}}})
     assert tenant.settings.preference_set.channel_types.email is False
