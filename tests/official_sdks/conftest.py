@@ -18,8 +18,10 @@ import pytest
 import knockkit
 
 #: Declared on the server's command line, as a developer would: a delay holds the run so that a
-#: cancellation has something to cancel; ``park-digest`` is what the schedules run.
+#: cancellation has something to cancel; ``park-digest`` is what the schedules run. The sample
+#: Knock workflow directory is loaded too, for messages rendered from templates.
 WORKFLOWS = ("dinosaurs-loose=in_app_feed,email,delay,sms", "park-digest=in_app_feed")
+WORKFLOWS_DIR = Path(__file__).parents[2] / "examples" / "knock" / "workflows"
 BANNER_END = "Press Ctrl-C to stop."
 
 
@@ -70,7 +72,8 @@ def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]
     folder = tmp_path_factory.mktemp("standalone")
     stdout, log = folder / "stdout.txt", folder / "requests.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
-    command = [sys.executable, "-m", "knockkit.testing", "--port", "0"]
+    command = [sys.executable, "-m", "knockkit.testing", "--port", "0", "--workflows", str(WORKFLOWS_DIR),
+               "--var", "app_url=https://park.example"]  # fmt: skip
     for workflow in WORKFLOWS:
         command += ["--workflow", workflow]
     with stdout.open("wb") as out, log.open("wb") as err:

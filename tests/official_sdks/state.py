@@ -19,9 +19,9 @@ Check = Callable[[knockkit.Client, Standalone, str, Mapping[str, Any]], None]
 
 #: The seed scenarios, in the order each SDK runs them.
 SCENARIOS = (
-    "identify", "get_user", "preferences", "channel_data", "trigger", "idempotent_trigger", "cancel", "messages",
-    "message_batch", "objects", "object_recipient_filters", "tenants", "tenant_preferences", "schedules", "feed",
-    "bulk_identify", "bulk_set_objects", "audiences", "pagination", "deletes", "errors",
+    "identify", "get_user", "preferences", "channel_data", "trigger", "idempotent_trigger", "rendered_content",
+    "cancel", "messages", "message_batch", "objects", "object_recipient_filters", "tenants", "tenant_preferences",
+    "schedules", "feed", "bulk_identify", "bulk_set_objects", "audiences", "pagination", "deletes", "errors",
 )  # fmt: skip
 
 CHECKS: dict[str, Check] = {}
@@ -54,6 +54,7 @@ def _preferences(kk: knockkit.Client, server: Standalone, p: str, detail: Mappin
     assert stored["channel_types"] == {"email": False, "sms": True}
     assert stored["workflows"] == {"dinosaurs-loose": False}
     assert stored["categories"] == {"safety": {"channel_types": {"push": False}}}
+    assert stored["commercial_subscribed"] is True  # merged in by a second call
 
 
 @check("channel_data")
@@ -76,6 +77,15 @@ def _trigger(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[st
 def _idempotent_trigger(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
     (message,) = users.list_messages(kk, f"{p}-once").entries  # sent twice with one key: one run
     assert message.source is not None and message.source.workflow_run_id == detail["workflow_run_id"]
+
+
+@check("rendered_content")
+def _rendered_content(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
+    (email,) = users.list_messages(kk, f"{p}-welcome", channel_id=detail["channel_id"]).entries
+    assert email.id == detail["message_id"]
+    content = messages.get_content(kk, email.id).data.to_dict()
+    assert content["subject_line"] == "Welcome to Jurassic Park, Sarah Harding"
+    assert '<a href="https://park.example/dashboard">Open your dashboard</a>' in content["html_body"]
 
 
 @check("cancel")

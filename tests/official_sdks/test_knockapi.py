@@ -79,6 +79,8 @@ def test_preferences(sdk: Knock, verify: Verify) -> None:
     )  # fmt: skip
     assert written.id == "default" and written.channel_types is not None and written.channel_types.email is False
     assert sdk.users.get_preferences("py-prefs", "default").to_dict() == written.to_dict()
+    merged = sdk.users.set_preferences("py-prefs", "default", _persistence_strategy="merge", commercial_subscribed=True)
+    assert merged.commercial_subscribed is True and merged.channel_types == written.channel_types
     verify()
 
 
@@ -109,6 +111,16 @@ def test_idempotent_trigger(sdk: Knock, verify: Verify) -> None:
     assert first.parse().workflow_run_id == again.parse().workflow_run_id
     assert again.headers.get("idempotent-replayed") == "true"
     verify(workflow_run_id=first.parse().workflow_run_id)
+
+
+def test_rendered_content(sdk: Knock, verify: Verify) -> None:
+    """A workflow of the loaded Knock directory: its email rendered from the template."""
+    sdk.users.update("py-welcome", name="Sarah Harding", email="sharding@ingen.net")
+    sdk.workflows.trigger("welcome", recipients=["py-welcome"])
+    (email,) = (m for m in sdk.users.list_messages("py-welcome") if m.source.step_ref == "email_1")
+    content = sdk.messages.get_content(email.id).data
+    assert (content.subject_line, content.to) == ("Welcome to Jurassic Park, Sarah Harding", "sharding@ingen.net")
+    verify(message_id=email.id, channel_id=email.channel_id)
 
 
 def test_cancel(sdk: Knock, verify: Verify) -> None:

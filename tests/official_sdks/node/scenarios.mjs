@@ -53,6 +53,8 @@ const scenarios = {
     check(written.id === 'default' && written.channel_types.email === false, 'written', written);
     const read = await knock.users.getPreferences('js-prefs', 'default');
     check(JSON.stringify(read) === JSON.stringify(written), 'read back', read);
+    const merged = await knock.users.setPreferences('js-prefs', 'default', { __persistence_strategy__: 'merge', commercial_subscribed: true });
+    check(merged.commercial_subscribed === true && merged.channel_types.sms === true, 'merged', merged);
   },
 
   async channel_data() {
@@ -82,6 +84,17 @@ const scenarios = {
     check(first.data.workflow_run_id === again.data.workflow_run_id, 'the same run', [first.data, again.data]);
     check(again.response.headers.get('idempotent-replayed') === 'true', 'replayed', [...again.response.headers]);
     return { workflow_run_id: first.data.workflow_run_id };
+  },
+
+  async rendered_content() {
+    // A workflow of the loaded Knock directory: its email rendered from the template.
+    await knock.users.update('js-welcome', { name: 'Sarah Harding', email: 'sharding@ingen.net' });
+    await knock.workflows.trigger('welcome', { recipients: ['js-welcome'] });
+    const email = (await all(knock.users.listMessages('js-welcome'))).find((m) => m.source.step_ref === 'email_1');
+    const content = await knock.messages.getContent(email.id);
+    check(content.data.subject_line === 'Welcome to Jurassic Park, Sarah Harding', 'subject', content.data);
+    check(content.data.to === 'sharding@ingen.net', 'to', content.data);
+    return { message_id: email.id, channel_id: email.channel_id };
   },
 
   async cancel() {
