@@ -146,6 +146,7 @@ def _schedules(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[
 def _feed(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
     (item,) = feeds.list_items(kk, f"{p}-feed", server.channel_ids["in_app_feed"]).entries
     assert item.id == detail["feed_item_id"] and item.data == {"headline": "Gates open"}
+    assert [b.to_dict() for b in item.blocks] == messages.get_content(kk, item.id).data.to_dict()["blocks"]
 
 
 @check("bulk_identify")

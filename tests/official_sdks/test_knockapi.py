@@ -213,6 +213,8 @@ def test_feed(sdk: Knock, verify: Verify, standalone: Standalone) -> None:
     feed = sdk.users.feeds.list_items("py-feed", standalone.channel_ids["in_app_feed"])
     (item,) = feed.entries
     assert item.data == {"headline": "Gates open"} and item.total_activities == 1
+    (block,) = item.blocks  # the in-app content (a declared workflow's is its data as JSON)
+    assert (block.name, block.content) == ("body", '{"headline": "Gates open"}')
     assert feed.meta["unseen_count"] == 1  # the page's extra keys are a dict in knockapi
     assert feed.page_info.page_size > 0
     verify(feed_item_id=item.id)

@@ -186,6 +186,8 @@ const scenarios = {
     await knock.workflows.trigger('park-digest', { recipients: ['js-feed'], actor: 'js-dnedry', data: { headline: 'Gates open' } });
     const page = await knock.users.feeds.listItems('js-feed', FEED);
     check(page.entries.length === 1 && page.entries[0].data.headline === 'Gates open', 'entries', page.entries);
+    const [block, ...more] = page.entries[0].blocks;
+    check(more.length === 0 && block.name === 'body' && block.content === '{"headline": "Gates open"}', 'blocks', page.entries[0]);
     check(page.body.meta.unseen_count === 1 && page.page_info.page_size > 0, 'meta and page_info', page.body);
     return { feed_item_id: page.entries[0].id };
   },
