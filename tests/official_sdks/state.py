@@ -138,7 +138,7 @@ def _tenant_preferences(kk: knockkit.Client, server: Standalone, p: str, detail:
 
 @check("schedules")
 def _schedules(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
-    assert schedules.list(kk, "park-digest", recipients=[f"{p}-scheduled"]).entries == []  # created, then deleted
+    assert schedules.list(kk, "welcome", recipients=[f"{p}-scheduled"]).entries == []  # created, then deleted
     assert "DELETE /v1/schedules -> 200" in server.log.read_text()
 
 

@@ -196,13 +196,14 @@ def test_tenant_preferences(sdk: Knock, verify: Verify) -> None:
 
 
 def test_schedules(sdk: Knock, verify: Verify) -> None:
+    """A schedule of a workflow from the loaded directory (object_recipient_filters schedules a declared one)."""
     (schedule,) = sdk.schedules.create(
-        workflow="park-digest", recipients=["py-scheduled"], repeats=[{"frequency": "daily", "hours": 9, "minutes": 0}],
+        workflow="welcome", recipients=["py-scheduled"], repeats=[{"frequency": "daily", "hours": 9, "minutes": 0}],
         data={"digest": True}, tenant="py-park",
     )  # fmt: skip
-    assert (schedule.workflow, schedule.recipient.id) == ("park-digest", "py-scheduled")
+    assert (schedule.workflow, schedule.recipient.id) == ("welcome", "py-scheduled")
     assert schedule.data == {"digest": True}
-    assert [s.id for s in sdk.schedules.list(workflow="park-digest", recipients=["py-scheduled"])] == [schedule.id]
+    assert [s.id for s in sdk.schedules.list(workflow="welcome", recipients=["py-scheduled"])] == [schedule.id]
     (deleted,) = sdk.schedules.delete(schedule_ids=[schedule.id])
     assert deleted.id == schedule.id
     verify()

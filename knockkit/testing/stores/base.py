@@ -186,6 +186,12 @@ class StoreBase:
         # Idempotency-Key -> (fingerprint of the request, status, body) of the first successful trigger
         self.idempotency: dict[str, tuple[str, int, JsonDict]] = {}
 
+    def knows_workflow(self, key: object) -> bool:
+        """Whether ``key`` is a workflow here: declared (``add_workflow``) or loaded from a directory."""
+        if not isinstance(key, str):
+            return False
+        return key in self.workflows or (self.local is not None and self.local.knows(key))
+
     def checkpoint(self) -> dict[str, Any]:
         """A copy of everything a request can change, put back by :meth:`restore` when the
         request is refused: Knock applies a request whole or not at all.

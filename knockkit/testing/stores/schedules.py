@@ -17,7 +17,7 @@ class SchedulesStore(MessagesStore):
 
     def create_schedule(self, body: Mapping[str, Any], recipient: object) -> JsonDict:
         workflow = body.get("workflow")
-        if not isinstance(workflow, str) or workflow not in self.workflows:
+        if not self.knows_workflow(workflow):
             raise not_found(f"the workflow {workflow!r}")
         repeats = body.get("repeats") or []
         if not isinstance(repeats, list):

@@ -171,12 +171,13 @@ const scenarios = {
   },
 
   async schedules() {
+    // A schedule of a workflow from the loaded directory (object_recipient_filters schedules a declared one).
     const [schedule, ...rest] = await knock.schedules.create({
-      workflow: 'park-digest', recipients: ['js-scheduled'], repeats: [{ frequency: 'daily', hours: 9, minutes: 0 }],
+      workflow: 'welcome', recipients: ['js-scheduled'], repeats: [{ frequency: 'daily', hours: 9, minutes: 0 }],
       data: { digest: true }, tenant: 'js-park',
     });
     check(rest.length === 0 && schedule.recipient.id === 'js-scheduled' && schedule.data.digest === true, 'created', schedule);
-    const listed = await all(knock.schedules.list({ workflow: 'park-digest', recipients: ['js-scheduled'] }));
+    const listed = await all(knock.schedules.list({ workflow: 'welcome', recipients: ['js-scheduled'] }));
     check(listed.length === 1 && listed[0].id === schedule.id, 'listed', listed);
     const deleted = await knock.schedules.delete({ schedule_ids: [schedule.id] });
     check(deleted.length === 1 && deleted[0].id === schedule.id, 'deleted', deleted);
