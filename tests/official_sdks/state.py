@@ -21,8 +21,12 @@ Check = Callable[[knockkit.Client, Standalone, str, Mapping[str, Any]], None]
 SCENARIOS = (
     "identify", "get_user", "preferences", "channel_data", "trigger", "idempotent_trigger", "rendered_content",
     "cancel", "messages", "message_batch", "objects", "object_recipient_filters", "tenants", "tenant_preferences",
-    "schedules", "feed", "bulk_identify", "bulk_set_objects", "audiences", "pagination", "deletes", "errors",
+    "schedules", "feed", "bulk_identify", "bulk_set_objects", "audiences", "pagination", "concurrent_requests",
+    "deletes", "errors",
 )  # fmt: skip
+
+#: How many users the concurrent_requests scenario identifies at once.
+CROWD = 20
 
 CHECKS: dict[str, Check] = {}
 
@@ -170,6 +174,14 @@ def _audiences(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[
 def _pagination(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
     assert [o.id for o in knockkit.paginate(objects.list, kk, f"{p}-pages")] == ["item-0", "item-1", "item-2"]
     assert re.search(rf"GET /v1/objects/{p}-pages\?\S*after=", server.log.read_text())  # the SDK paged on
+
+
+@check("concurrent_requests")
+def _concurrent_requests(kk: knockkit.Client, server: Standalone, p: str, detail: Mapping[str, Any]) -> None:
+    crowd = [u for u in knockkit.paginate(users.list, kk) if u.id.startswith(f"{p}-crowd-")]
+    assert sorted(u.name or "" for u in crowd) == sorted(f"Visitor {n}" for n in range(CROWD))
+    (message,) = users.list_messages(kk, f"{p}-crowd-7").entries
+    assert message.source is not None and message.source.workflow_run_id == detail["workflow_run_id"]
 
 
 @check("deletes")

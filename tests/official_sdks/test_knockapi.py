@@ -7,6 +7,7 @@ shape the fake gets wrong fails here rather than surfacing later in an app."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ import pytest
 import knockkit
 from knockkit import objects, schedules
 from tests.official_sdks.conftest import Standalone, skip_or_fail
-from tests.official_sdks.state import CHECKS, SCENARIOS
+from tests.official_sdks.state import CHECKS, CROWD, SCENARIOS
 
 if TYPE_CHECKING:
     from knockapi import Knock
@@ -250,6 +251,22 @@ def test_pagination(sdk: Knock, verify: Verify) -> None:
     assert len(first.entries) == 2 and first.has_next_page()
     assert [o.id for o in sdk.objects.list("py-pages", page_size=2)] == ["item-0", "item-1", "item-2"]
     verify()
+
+
+def test_concurrent_requests(standalone: Standalone, verify: Verify) -> None:
+    """The async client, many requests in flight at once: identify a crowd, then trigger for it."""
+    from knockapi import AsyncKnock
+
+    async def crowd() -> str:
+        sdk = AsyncKnock(api_key=standalone.api_key, base_url=standalone.url, _strict_response_validation=True,
+                         max_retries=0)  # fmt: skip
+        ids = [f"py-crowd-{n}" for n in range(CROWD)]
+        identified = await asyncio.gather(*(sdk.users.update(i, name=f"Visitor {n}") for n, i in enumerate(ids)))
+        assert [u.id for u in identified] == ids
+        answer = await sdk.workflows.trigger("park-digest", recipients=ids)
+        return answer.workflow_run_id
+
+    verify(workflow_run_id=asyncio.run(crowd()))
 
 
 def test_deletes(sdk: Knock, verify: Verify) -> None:

@@ -220,6 +220,15 @@ const scenarios = {
     check(ids.join() === 'item-0,item-1,item-2', 'every page', ids);
   },
 
+  async concurrent_requests() {
+    // Many requests in flight at once: identify a crowd, then trigger for it.
+    const ids = Array.from({ length: 20 }, (_, n) => `js-crowd-${n}`); // state.CROWD
+    const identified = await Promise.all(ids.map((id, n) => knock.users.update(id, { name: `Visitor ${n}` })));
+    check(identified.map((u) => u.id).join() === ids.join(), 'identified', identified.map((u) => u.id));
+    const answer = await knock.workflows.trigger('park-digest', { recipients: ids });
+    return { workflow_run_id: answer.workflow_run_id };
+  },
+
   async deletes() {
     await knock.users.update('js-gone', {});
     await knock.objects.set('js-projects', 'gone', {});
