@@ -107,6 +107,21 @@ def test_a_refused_request_and_a_reset_are_saved_as_what_they_left(tmp_path: Pat
         assert third.messages() == []
 
 
+def test_a_change_deep_inside_a_saved_record_is_saved_too(tmp_path: Path) -> None:
+    # The second trigger joins the first run's batch: only a list inside that run grows.
+    db = tmp_path / "k.db"
+    with FakeKnock(db=db) as first:
+        first.add_workflow("digest", steps=["batch", "in_app_feed"])
+        client = first.client()
+        workflows.trigger(client, "digest", recipients=["jhammond"], data={"n": 1})
+        workflows.trigger(client, "digest", recipients=["jhammond"], data={"n": 2})
+    with FakeKnock(db=db) as second:
+        assert second.release(workflow="digest") == 1
+        (message,) = second.messages()
+        page = messages.list_activities(second.client(), message.id)
+        assert sorted(a.data["n"] for a in page.entries) == [1, 2]  # type: ignore[index]
+
+
 def test_loaded_workflows_keep_held_runs_batches_and_the_clock(tmp_path: Path) -> None:
     pytest.importorskip("liquid")
     db = tmp_path / "k.db"

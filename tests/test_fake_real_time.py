@@ -3,6 +3,8 @@ the wall clock, with no request arriving (the timer wakes at the engine's next d
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -59,3 +61,13 @@ def test_without_real_time_a_clock_move_sends_it(directory: Path) -> None:
         fake.clock.advance(seconds=2)
         (sms,) = fake.messages()
         assert sms.recipient == "jhammond"
+
+
+def test_real_time_without_the_local_extra_says_what_to_install() -> None:
+    code = ("import sys; sys.modules['liquid'] = None\n"
+            "from knockkit.testing.__main__ import main\n"
+            "main(['--port', '0', '--real-time'])")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "running loaded workflows needs the 'local' extra: pip install 'knockkit[local]'" in done.stderr
+    assert "Traceback" not in done.stderr

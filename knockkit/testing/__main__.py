@@ -8,7 +8,7 @@ runs it through the local engine: messages are rendered, and each run prints one
 recipient and step (sent, skipped and why, held until when). ``POST /_fake/clock/advance``
 with ``{"minutes": 5}`` moves the clock that delays and batches wait on.
 
-``--real-time`` continues held runs when their delay or batch window ends on the wall
+``--real-time`` continues held runs (and fires schedules) when they fall due on the wall
 clock, with no request arriving. ``--db PATH`` keeps the state in an SQLite file, so a
 restart picks up where the last process stopped (without it, state lives in memory and
 ends with the process).
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--db", metavar="PATH", help="keep the state in this SQLite file (default: in memory)")
     parser.add_argument("--real-time", action="store_true",
-                        help="continue held runs when their delay or batch window ends on the wall clock")  # fmt: skip
+                        help="continue held runs and fire schedules when they fall due on the wall clock")  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="do not log each request and step")
     args = parser.parse_args(argv)
     try:
@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                          vars=dict(args.var), db=args.db, real_time=args.real_time)  # fmt: skip
     except StateFileError as exc:  # names the file, and the versions when they differ
         parser.exit(2, f"--db: {exc}\n")
+    except ImportError as exc:  # --workflows and --real-time run the engine: the 'local' extra
+        parser.exit(2, f"{exc}\n")
     except OSError as exc:
         parser.exit(1, f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}\n")
     except ValueError as exc:  # a malformed workflow file, named with its field
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 parser.exit(2, f"--workflow {key}: {exc}\n")
         notes = [f"state file: {args.db} (kept across restarts)"] if args.db else []
         if args.real_time:
-            notes.append("real time: held runs go on when their delay or batch window ends")
+            notes.append("real time: held runs go on, and schedules fire, when they fall due")
         _banner(fake, args.workflow, [args.workflows] if args.workflows else [], notes)
         try:
             threading.Event().wait()

@@ -98,6 +98,7 @@ class LocalWorkflows:
     def _on_clock(self) -> None:
         with self._state.lock:
             self.run_due()
+            self._state.fire_due_schedules()  # their runs start at the clock's new time
 
     def apply(self, outcomes: Iterable[StepOutcome]) -> None:
         """Store each sent message, log each outcome, and copy run status to the state."""

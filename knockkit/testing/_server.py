@@ -1,8 +1,10 @@
-"""FakeKnock: Knock's API served from memory on 127.0.0.1, for tests and local runs.
+"""FakeKnock: Knock's API served on 127.0.0.1 (state in memory, or in an SQLite file), for
+tests and local runs.
 
 The class is assembled from its parts: reading and asserting (``_inspect.py``), injected
-faults (``_faults.py``); the HTTP serving is ``_http_server.py``, the state
-``stores/``, the handlers ``routes/``.
+faults (``_faults.py``), Slack and Teams declarations (``_providers.py``); the HTTP serving
+is ``_http_server.py``, the state ``stores/``, the handlers ``routes/``, the state file and
+the real-time timer ``_upkeep.py`` (with ``persistence.py``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What a FakeKnock does besides answering requests: keeping its state in a file
-(``db=``) and, with ``real_time=True``, continuing held runs when they fall due with no
-request arriving.
+(``db=``) and, with ``real_time=True``, continuing held runs and firing schedules when they
+fall due with no request arriving.
 
 :meth:`Upkeep.changed` is called (with the state's lock held) after everything that may
 change state: a request that is not a GET, a clock move, a release, a reset. It saves what
@@ -82,9 +82,10 @@ class Upkeep:
         self._wake.set()
         if self._timer is not None:
             self._timer.join(timeout=5)
-        if self._file is not None:
-            with self._state.lock:
+        with self._state.lock:
+            if self._file is not None:
                 self._file.close()
+                self._file = None  # a request still finishing saves nothing now
 
     # --- the real-time timer ----------------------------------------------------------------------
 
@@ -94,16 +95,17 @@ class Upkeep:
             self._wake.wait(self._due_in())
 
     def _due_in(self) -> float:
-        """Continue the runs that are due; the seconds until the next one is."""
+        """Continue the runs that are due and fire the schedules that are; the seconds until the next."""
         with self._state.lock:
             local = self._state.local
             if local is None or self._stopping.is_set():
                 return _LONGEST_SLEEP
             before = len(local.lines)
             local.run_due()
-            if len(local.lines) != before:
+            fired = self._state.fire_due_schedules()
+            if fired or len(local.lines) != before:
                 self._save()
-            wake = local.engine.next_wake()
-            if wake is None:
+            wakes = [t for t in (local.engine.next_wake(), self._state.next_schedule_time()) if t is not None]
+            if not wakes:
                 return _LONGEST_SLEEP
-            return min(_LONGEST_SLEEP, max(0.0, (wake - local.engine.clock.now()).total_seconds()))
+            return min(_LONGEST_SLEEP, max(0.0, (min(wakes) - local.engine.clock.now()).total_seconds()))

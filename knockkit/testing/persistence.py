@@ -2,9 +2,10 @@
 
 One table of JSON rows: ``(family, key, value)``. A family is one of the stores' dicts
 (``users``, ``messages``, ``runs``...), one row per entry; the engine's runs, open batches
-and throttle windows; and the clock. After each change the whole state is encoded and
-compared with what the file holds, and only the rows that differ are written, in one
-transaction. ``PRAGMA user_version`` is the file's schema version.
+and throttle windows; and the clock. After each change every entry is pickled in memory
+(in C, seeing every nested change; the bytes are compared, never loaded): only the entries
+whose pickle changed since the last save are encoded again, and only the rows that differ
+are written, in one transaction. ``PRAGMA user_version`` is the file's schema version.
 
 Values are JSON with tags for what JSON lacks: ``{"$tuple": [...]}``, ``{"$set": [...]}``,
 ``{"$frozenset": [...]}``, ``{"$datetime": iso}``, ``{"$path": str}``, ``{"$dict": [[k, v],
@@ -21,17 +22,20 @@ import datetime as dt
 import importlib
 import json
 import os
+import pickle
 import sqlite3
 from collections.abc import Iterator, Mapping
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from knockkit.testing.stores.base import NOT_DATA
+
 if TYPE_CHECKING:
     from knockkit.testing.stores import State
 
-__all__ = ["SCHEMA_VERSION", "StateFile", "StateFileError", "decode", "encode", "restore", "snapshot"]
+__all__ = ["SCHEMA_VERSION", "StateFile", "StateFileError", "decode", "encode", "needs_engine", "restore", "snapshot"]
 
 #: The layout of the file (and of the encoded values): bump on any incompatible change.
 SCHEMA_VERSION = 1
@@ -75,6 +79,11 @@ def encode(value: Any) -> Any:
     return {"$object": f"{cls.__module__}:{cls.__qualname__}", "fields": {n: encode(getattr(value, n)) for n in names}}
 
 
+def _text(value: Any) -> str:
+    """The compact JSON text of an encoded value, as rows hold it."""
+    return json.dumps(encode(value), separators=(",", ":"))
+
+
 def decode(value: Any) -> Any:
     """The value :func:`encode` was given."""
     if isinstance(value, list):
@@ -94,8 +103,6 @@ def decode(value: Any) -> Any:
         if tag == "$datetime":
             return dt.datetime.fromisoformat(inner)
         if tag == "$path":
-            from pathlib import Path
-
             return Path(inner)
         if tag == "$dict":
             return {decode(k): decode(v) for k, v in inner}
@@ -132,14 +139,10 @@ def _rebuild(name: str, fields: Mapping[str, Any]) -> Any:
 
 # --- the fake's state as families --------------------------------------------------------------
 
-# Never saved: the lock, and the engine bridge (saved through its engine's state instead).
-_NOT_SAVED = frozenset({"lock", "local"})
-
-
 def snapshot(state: State) -> dict[str, Any]:
     """Every family of the fake's state: its stores' dicts (and scalars such as the
     sequence), the engine's state, and the clock's lead over the wall clock."""
-    families = {name: value for name, value in vars(state).items() if name not in _NOT_SAVED}
+    families = {name: value for name, value in vars(state).items() if name not in NOT_DATA}
     local = state.local
     if local is not None:
         for name, value in local.engine.export_state().items():
@@ -167,6 +170,7 @@ def restore(state: State, families: Mapping[str, Any]) -> None:
 
 
 def needs_engine(families: Mapping[str, Any]) -> bool:
+    """Whether the saved families include the engine's (the fake must make it to restore them)."""
     return "clock" in families or any(name.startswith("engine.") for name in families)
 
 
@@ -182,9 +186,18 @@ class StateFile:
             # The fake's handler threads and its timer share the connection, always under its lock.
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._check_schema()
+            # A process that dies keeps every committed request; only a power cut may lose the last ones.
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
+            self._db.close()
             raise StateFileError(f"{self.path}: not a FakeKnock state file ({exc})") from None
+        except StateFileError:
+            self._db.close()
+            raise
         self._saved: dict[tuple[str, str], str] = {}  # (family, key) -> the value text in the file
+        self._prints: dict[tuple[str, str], bytes] = {}  # (family, key) -> the entry's pickle at the last save
+        self._key_texts: dict[Any, str] = {}
 
     def _check_schema(self) -> None:
         (found,) = self._db.execute("PRAGMA user_version").fetchone()
@@ -200,9 +213,11 @@ class StateFile:
                 f"{SCHEMA_VERSION} (delete the file to start afresh, or use the knockkit that wrote it)"
             )
 
-    @staticmethod
-    def _key_text(key: Any) -> str:
-        return json.dumps(encode(key), sort_keys=True, separators=(",", ":"))
+    def _key_text(self, key: Any) -> str:
+        text = self._key_texts.get(key)
+        if text is None:
+            text = self._key_texts[key] = json.dumps(encode(key), separators=(",", ":"))
+        return text
 
     def load(self) -> dict[str, Any]:
         """Every family in the file, decoded (dicts in the order their entries were added)."""
@@ -222,14 +237,18 @@ class StateFile:
     def save(self, families: Mapping[str, Any]) -> None:
         """Write the rows that differ from the file, and delete the ones gone, in one transaction."""
         current: dict[tuple[str, str], str] = {}
+        prints: dict[tuple[str, str], bytes] = {}
         for family, value in families.items():
-            if isinstance(value, dict):
-                for key, entry in value.items():
-                    current[(family, self._key_text(key))] = json.dumps(encode(entry), separators=(",", ":"))
-            else:
-                current[(family, _WHOLE)] = json.dumps(encode(value), separators=(",", ":"))
+            rows = [(self._key_text(k), e) for k, e in value.items()] if isinstance(value, dict) else [(_WHOLE, value)]
+            for key, entry in rows:
+                row = (family, key)
+                prints[row] = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+                saved = self._saved.get(row)
+                unchanged = saved is not None and self._prints.get(row) == prints[row]
+                current[row] = saved if unchanged and saved is not None else _text(entry)
         changed = [(f, k, v) for (f, k), v in current.items() if self._saved.get((f, k)) != v]
         gone = [row for row in self._saved if row not in current]
+        self._prints = prints
         if not changed and not gone:
             return
         with self._transaction():

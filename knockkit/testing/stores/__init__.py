@@ -14,9 +14,9 @@ it. Callers hold ``State.lock``; nothing here knows about HTTP.
 ``audiences.py``        audience members
 ``providers.py``        Slack and Microsoft Teams: tokens held, declared channels
 ``messages.py``         messages, engagement, events, contents, feed items
-``schedules.py``        schedules
 ``bulk.py``             bulk operations
 ``runs.py``             recipient runs of declared workflows: trigger, hold, cancel
+``schedules.py``        schedules, and firing them when the clock passes their time
 ======================  =============================================================
 """
 
@@ -33,7 +33,7 @@ from knockkit.testing.stores.base import (
     parse_time,
     rkey_of,
 )
-from knockkit.testing.stores.runs import RunsStore
+from knockkit.testing.stores.schedules import SchedulesStore
 from knockkit.testing.stores.workflows import (
     CHANNEL_TYPES,
     CONTENT_CHANNEL_TYPES,
@@ -67,5 +67,5 @@ __all__ = [
 ]
 
 
-class State(RunsStore):
+class State(SchedulesStore):
     """Every entity the fake knows and the Knock semantics applied to it (all the stores)."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JsonDict",
+    "NOT_DATA",
     "KnockFault",
     "RKey",
     "StoreBase",
@@ -50,8 +51,10 @@ _BASE62 = string.digits + string.ascii_letters
 #: Knock keeps tenants as the objects of this collection (one store serves both APIs).
 TENANTS = "$tenants"
 
-# Held by the state but never changed by a request: left out of checkpoints.
-_NOT_STATE = frozenset({"lock", "workflows", "local"})
+#: What the state holds that is not data: left out of checkpoints and of the state file.
+NOT_DATA = frozenset({"lock", "local"})
+# Declared workflows are data a request never changes: left out of checkpoints too.
+_NOT_STATE = NOT_DATA | {"workflows"}
 
 
 def _copy_two_levels(value: Any) -> Any:
@@ -185,12 +188,6 @@ class StoreBase:
         self.ms_teams_channels: dict[tuple[str, str], list[JsonDict]] = {}
         # Idempotency-Key -> (fingerprint of the request, status, body) of the first successful trigger
         self.idempotency: dict[str, tuple[str, int, JsonDict]] = {}
-
-    def knows_workflow(self, key: object) -> bool:
-        """Whether ``key`` is a workflow here: declared (``add_workflow``) or loaded from a directory."""
-        if not isinstance(key, str):
-            return False
-        return key in self.workflows or (self.local is not None and self.local.knows(key))
 
     def checkpoint(self) -> dict[str, Any]:
         """A copy of everything a request can change, put back by :meth:`restore` when the

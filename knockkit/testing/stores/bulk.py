@@ -7,12 +7,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from knockkit.testing.stores.base import JsonDict, KnockFault, now
-from knockkit.testing.stores.schedules import SchedulesStore
+from knockkit.testing.stores.messages import MessagesStore
 
 __all__ = ["BulkStore"]
 
 
-class BulkStore(SchedulesStore):
+class BulkStore(MessagesStore):
     """Bulk operations."""
 
     def bulk(self, name: str, items: Sequence[Any], apply: Callable[[Any], object]) -> JsonDict:
