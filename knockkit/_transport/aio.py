@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - depends on the installation
     ) from None
 
 from knockkit._client import AsyncClient
+from knockkit._http import finish
 from knockkit._transport import observe, policy, proxies
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
@@ -124,8 +125,10 @@ async def execute(
     body: bytes | None,
     headers: dict[str, str],
     safe: bool,
-) -> Outcome:
-    """Attempts until one is final; the policy decides what to keep and whether to go on."""
+    into: Any,
+) -> Any:
+    """Attempts until one is final (the policy decides what to keep and whether to go on),
+    then the caller's result of it: the coroutine an endpoint function returns."""
     attempts = observe.Attempts(client, method, template, path, safe)
     while True:
         try:
@@ -135,7 +138,7 @@ async def execute(
             raise
         delay = attempts.next_delay(outcome)
         if delay is None:
-            return attempts.final(outcome)
+            return finish(client, method, path, attempts.final(outcome), into)
         await asyncio.sleep(delay)
 
 
