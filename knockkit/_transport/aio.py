@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - depends on the installation
     ) from None
 
 from knockkit._client import AsyncClient
+from knockkit._http import finish
 from knockkit._transport import observe, policy, proxies
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
@@ -36,6 +37,9 @@ _CHUNK = 64 * 1024
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncIterator[None]]]
 _sessions = weakref.WeakKeyDictionary()
+#: The loop and session of the last lookup. It keeps a closed loop alive only until another
+#: loop makes a request; its session is closed with that loop all the same.
+_last: tuple[asyncio.AbstractEventLoop | None, aiohttp.ClientSession | None] = (None, None)
 
 
 async def _closed_with_the_loop(session: aiohttp.ClientSession) -> AsyncIterator[None]:
@@ -47,11 +51,19 @@ async def _closed_with_the_loop(session: aiohttp.ClientSession) -> AsyncIterator
         await session.close()
 
 
-async def _session() -> aiohttp.ClientSession:
+def _open_session() -> aiohttp.ClientSession | None:
+    """The running loop's session if it has one open (most calls: no await, no weak reference made)."""
     loop = asyncio.get_running_loop()
+    last_loop, last_session = _last
+    if last_loop is loop and last_session is not None and not last_session.closed:
+        return last_session
     entry = _sessions.get(loop)
-    if entry is not None and not entry[0].closed:
-        return entry[0]
+    return entry[0] if entry is not None and not entry[0].closed else None
+
+
+async def _new_session() -> aiohttp.ClientSession:
+    global _last
+    loop = asyncio.get_running_loop()
     session = aiohttp.ClientSession(auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
     # aiohttp (3.9+) silently sends an idempotent request again when a connection drops; the
     # policy alone decides retries, so that attempts are counted and backed off alike on both
@@ -60,6 +72,7 @@ async def _session() -> aiohttp.ClientSession:
         session._retry_connection = False
     closer = _closed_with_the_loop(session)
     _sessions[loop] = (session, closer)
+    _last = (loop, session)
     await closer.__anext__()
     return session
 
@@ -75,21 +88,19 @@ async def aclose() -> None:
 _DIRECT: dict[str, Any] = {}
 
 
-def _through(proxy: proxies.Proxy | None, url: str) -> dict[str, Any]:
+def _through(proxy: proxies.Proxy, url: str) -> dict[str, Any]:
     """aiohttp's arguments for a proxy. Its URL carries no credentials, so that no error shows
     them; for a tunnel (https) they go to the proxy with the CONNECT."""
-    if proxy is None:
-        return _DIRECT
     auth = proxy.authorization()
     if auth is None or not url.startswith("https:"):
         return {"proxy": proxy.url}
     return {"proxy": proxy.url, "proxy_headers": {"Proxy-Authorization": auth}}
 
 
-def _proxy_auth(proxy: proxies.Proxy | None, url: str) -> dict[str, str]:
+def _proxy_auth(proxy: proxies.Proxy, url: str) -> dict[str, str]:
     """For plain HTTP through a proxy, the credentials go with the request itself (aiohttp
     sends ``proxy_headers`` only with a CONNECT, and deprecates its ``proxy_auth``)."""
-    if proxy is None or url.startswith("https:"):
+    if url.startswith("https:"):
         return _DIRECT
     auth = proxy.authorization()
     return _DIRECT if auth is None else {"Proxy-Authorization": auth}
@@ -112,8 +123,10 @@ async def execute(
     body: bytes | None,
     headers: dict[str, str],
     safe: bool,
-) -> Outcome:
-    """Attempts until one is final; the policy decides what to keep and whether to go on."""
+    into: Any,
+) -> Any:
+    """Attempts until one is final (the policy decides what to keep and whether to go on),
+    then the caller's result of it: the coroutine an endpoint function returns."""
     attempts = observe.Attempts(client, method, template, path, safe)
     while True:
         try:
@@ -123,7 +136,7 @@ async def execute(
             raise
         delay = attempts.next_delay(outcome)
         if delay is None:
-            return attempts.final(outcome)
+            return finish(client, method, path, attempts.final(outcome), into)
         await asyncio.sleep(delay)
 
 
@@ -138,19 +151,27 @@ async def send(
     """Send one attempt; never raises for what the network or the server did (cancellation
     propagates, and closes the connection rather than return it half-read to the pool)."""
     proxy = None if client.transport else proxies.route(client)
-    session = client.transport or await _session()
+    session = client.transport or _open_session() or await _new_session()
+    proxy_headers, proxy_args = (_DIRECT, _DIRECT) if proxy is None else (_proxy_auth(proxy, url), _through(proxy, url))
     response = None
     try:
         response = await session.request(
             method,
             url,
             data=body,
-            headers={"Authorization": "Bearer " + client.api_key, **headers, **_proxy_auth(proxy, url)},
+            headers={"Authorization": "Bearer " + client.api_key, **headers, **proxy_headers},
             timeout=_timeout(client.connect_timeout, client.timeout),
             allow_redirects=False,
-            **_through(proxy, url),
+            **proxy_args,
         )
-        return await _read(response, budget(response.status))
+        limit = budget(response.status)
+        declared = response.content_length
+        if limit and declared is not None and declared <= limit and "content-encoding" not in response.headers:
+            # The usual answer, read here (one coroutine less); _read handles the others.
+            data = await response.read()
+            response.release()
+            return Outcome(response.status, response.reason or "", response.headers, data)
+        return await _read(response, limit)
     except aiohttp.ConnectionTimeoutError as exc:
         failure, detail = "connect-timeout", policy.describe(exc)
     except aiohttp.ClientConnectorError as exc:

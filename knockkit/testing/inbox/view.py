@@ -13,10 +13,11 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from knockkit.testing._state import CONTENT_CHANNEL_TYPES, JsonDict, RKey, State, describe_key
+from knockkit.testing.stores import CONTENT_CHANNEL_TYPES, JsonDict, RKey, State, describe_key
 
 if TYPE_CHECKING:
-    from knockkit.testing._server import FakeKnock, RecordedRequest
+    from knockkit.testing._http_server import RecordedRequest
+    from knockkit.testing._server import FakeKnock
     from knockkit.testing.engine import StepOutcome
 
 __all__ = ["REQUESTS_SHOWN", "snapshot"]
