@@ -1,18 +1,13 @@
 """The fake's inbox over real HTTP: the page and its files, the JSON it polls (rendered
 messages, step outcomes with reasons, the request log without the key), its buttons and who
-may press them, and the banner line of the standalone server."""
+may press them (the banner line is checked in test_fake_local)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,25 +16,24 @@ import urllib3
 import knockkit
 from knockkit import users, workflows
 from knockkit.testing import FAKE_API_KEY, FakeKnock
+from tests.test_fake_local import APP_URL, WORKFLOWS
 
 pytest.importorskip("liquid")
 
-WORKFLOWS = Path(__file__).resolve().parents[1] / "examples" / "knock" / "workflows"
-APP_URL = "https://park.example"
 JOHN = {"name": "John Hammond", "email": "jhammond@ingen.net"}
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeKnock]:
+    """A fake serving examples/knock/workflows, with John Hammond (no phone number) identified."""
     with FakeKnock(workflows_dir=WORKFLOWS, vars={"app_url": APP_URL}) as server:
+        users.identify(server.client(), "jhammond", JOHN)
         yield server
 
 
 @pytest.fixture
 def client(fake: FakeKnock) -> knockkit.Client:
-    knock = fake.client()
-    users.identify(knock, "jhammond", JOHN)
-    return knock
+    return fake.client()
 
 
 def get(fake: FakeKnock, path: str, **headers: str) -> urllib3.BaseHTTPResponse:
@@ -123,9 +117,10 @@ def test_the_request_log_has_method_path_status_and_time_never_the_key_or_bodies
 
 
 def test_inbox_requests_need_no_key_and_are_not_recorded(fake: FakeKnock) -> None:
+    before = fake.requests
     for path in ("/", "/_fake/", "/_fake/inbox", "/_fake/inbox/state", "/_fake/inbox/static/inbox.js"):
         assert get(fake, path).status == 200, path
-    assert fake.requests == []
+    assert fake.requests == before
     # Knock's own routes still want the key.
     assert urllib3.request("GET", fake.url + "/v1/users", retries=False).status == 401
 
@@ -267,23 +262,3 @@ def test_without_loaded_workflows_there_is_no_clock() -> None:
         response = press(fake, "advance", {"minutes": 5})
         assert response.status == 409
         assert "no workflows are loaded" in response.json()["error"]
-
-
-def test_the_banner_prints_the_inbox_url() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
-    process = subprocess.Popen([sys.executable, "-m", "knockkit.testing", "--port", "0", "--quiet"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
-    try:
-        assert process.stdout is not None
-        banner = []
-        while not banner or not banner[-1].startswith("Press Ctrl-C"):
-            banner.append(process.stdout.readline())
-        url = re.search(r"http://127\.0\.0\.1:\d+", banner[0])
-        assert url, banner
-        assert f"inbox (open in a browser): {url.group(0)}/\n" in banner
-        page = urllib3.request("GET", url.group(0) + "/", retries=False)
-        assert page.status == 200 and b"<title>Inbox" in page.data
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=10)
-    assert process.returncode == 0
