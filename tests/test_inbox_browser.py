@@ -93,5 +93,10 @@ def test_the_inbox_shows_the_email_and_advancing_the_clock_sends_the_delayed_sms
     expect(page.locator("table.requests")).to_contain_text("/v1/workflows/park-pass/trigger")
     page.click("#tab-runs")
     page.screenshot(path=str(screenshot_path("inbox")), full_page=True)
+    page.click('button.recipient[data-recipient="esattler"]')  # one recipient's messages and runs
+    expect(page.locator("#messages-title")).to_have_text("Messages to esattler")
+    expect(page.locator("article.message")).to_have_count(0)
+    expect(page.locator("article.run")).to_have_count(1)
+    expect(page.locator("article.run li.step").first).to_contain_text("the recipient has no email")
     assert elsewhere == []  # the page and its files come from the fake alone
     assert httpserver.log == []  # and the email's remote image was never fetched
