@@ -19,6 +19,8 @@ import hmac
 import json
 import math
 import secrets
+import sys
+import traceback
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +63,13 @@ class Inbox:
 
     def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> InboxReply:
         """The reply to a request :func:`handles` accepted (``headers`` with lower-cased names)."""
+        try:
+            return self._route(method, path, headers, body)
+        except Exception as exc:  # a bug in the inbox: say so on the page rather than drop the connection
+            traceback.print_exc(file=sys.stderr)
+            return _error(500, f"the inbox failed on {method} {path}: {type(exc).__name__}: {exc}")
+
+    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> InboxReply:
         if not self._own_host(headers.get("host")):
             return _error(403, "the inbox answers only requests addressed to the fake's own 127.0.0.1 address")
         if path in PAGE_PATHS:
