@@ -87,3 +87,31 @@ def test_the_local_knock_script_serves_rendered_messages() -> None:
     assert "**Ellie Sattler** and 1 other left 2 comments on *Raptor pen*" in after_batch[0]
     assert "subject: 2 new comments on Raptor pen" in after_batch[1]
     assert "- Alan Grant: Clever girl" in after_batch[1]
+
+
+def test_the_local_knock_script_leaves_its_messages_in_the_inbox() -> None:
+    import json
+
+    import urllib3
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KNOCK_")}
+    env["PYTHONPATH"] = str(ROOT)
+    script = ROOT / "examples" / "knock" / "local_knock.py"
+    with subprocess.Popen([sys.executable, str(script), "--inbox"], cwd=ROOT, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            lines = iter(proc.stdout.readline, "")
+            line = next((text for text in lines if text.startswith("The inbox shows all of this at ")), "")
+            assert line, proc.stderr.read() if proc.stderr else ""
+            url = line.split(" at ", 1)[1].split()[0]
+            page = urllib3.request("GET", url, retries=False)
+            assert page.status == 200 and b"<title>" in page.data
+            state = json.loads(urllib3.request("GET", url + "_fake/inbox/state", retries=False).data)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    emails = [m["content"] for m in state["messages"] if m["channel_type"] == "email"]
+    subjects = {content["subject"] for content in emails}
+    assert {"Welcome to Jurassic Park, John Hammond", "2 new comments on Raptor pen"} <= subjects
+    assert {run["workflow"] for run in state["runs"]} == {"welcome", "new-comment"}

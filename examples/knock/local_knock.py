@@ -4,7 +4,10 @@ client identifies a user, triggers two workflows, moves the clock past a batch a
 and reads each message's content back from the API. No Knock account, no network:
 
     pip install 'knockkit[local]'
-    python examples/knock/local_knock.py [WORKFLOWS_DIR]
+    python examples/knock/local_knock.py [WORKFLOWS_DIR] [--inbox]
+
+With ``--inbox`` the fake keeps running at the end: open the URL it prints to see the same
+messages rendered in the inbox (email HTML, SMS, feed items), each run's steps and the requests.
 
 The same fake as a server for another process or language:
 ``python -m knockkit.testing --workflows examples/knock/workflows --var app_url=https://park.example``.
@@ -12,7 +15,9 @@ The same fake as a server for another process or language:
 
 from __future__ import annotations
 
-import sys
+import argparse
+import contextlib
+import threading
 from pathlib import Path
 
 import knockkit
@@ -43,7 +48,7 @@ def show(client: knockkit.Client, fake: FakeKnock, seen: set[str]) -> None:
             print("    " + " ".join(str(content[f]).strip() for f in ("title", "body") if content.get(f)))
 
 
-def main(workflows_dir: Path) -> None:
+def main(workflows_dir: Path, *, inbox: bool = False) -> None:
     with FakeKnock(workflows_dir=workflows_dir, vars={"app_url": "https://park.example"}) as fake:
         print(f"Running against an embedded fake Knock at {fake.url} with workflows {sorted(fake.loaded_workflows())}")
         client = fake.client()
@@ -69,7 +74,15 @@ def main(workflows_dir: Path) -> None:
             show(client, fake, seen)
         for run in fake.runs():
             print(f"run {run.workflow} -> {run.recipient}: {run.status}; skipped: {list(run.skipped) or 'nothing'}")
+        if inbox:
+            print(f"The inbox shows all of this at {fake.url}/ (Ctrl-C to stop)", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                threading.Event().wait()
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "workflows")
+    parser = argparse.ArgumentParser(description="Run the example workflows on a local fake Knock.")
+    parser.add_argument("workflows_dir", nargs="?", type=Path, default=HERE / "workflows")
+    parser.add_argument("--inbox", action="store_true", help="keep the fake running and print the inbox's URL")
+    args = parser.parse_args()
+    main(args.workflows_dir, inbox=args.inbox)
