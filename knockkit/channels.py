@@ -1,8 +1,8 @@
 """Channels: change the status of many of a channel's messages at once.
 
-::
-
-    job = channels.bulk_update_message_status(client, channel_id, "archive", older_than=cutoff)
+```python
+job = channels.bulk_update_message_status(client, channel_id, "archive", older_than=cutoff)
+```
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """In-app feeds: a user's feed items on an in-app channel, and the feed's settings.
 
-``list_items`` returns a :class:`knockkit.Page` of :class:`FeedItem`; the feed's
-``meta`` (unread and unseen counts) and ``vars`` are in ``page.extra``::
+``list_items`` returns a ``knockkit.Page`` of ``FeedItem``; the feed's
+``meta`` (unread and unseen counts) and ``vars`` are in ``page.extra``:
 
-    page = feeds.list_items(client, "jhammond", channel_id, status="unread")
-    page.extra["meta"]["unread_count"]
+```python
+page = feeds.list_items(client, "jhammond", channel_id, status="unread")
+page.extra["meta"]["unread_count"]
+```
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """In-app guides: the guides a user is eligible for on a channel, and the user's
-engagement with a guide step (seen, interacted, archived)::
+engagement with a guide step (seen, interacted, archived).
 
-    page = guides.list(client, "jhammond", channel_id, tenant="ingen_isla_nublar")
-    guides.mark_seen(client, "jhammond", channel_id=channel_id, guide_id=page[0].id,
-                     guide_key=page[0].key, guide_step_ref="step_1", content={"title": "..."})
+```python
+page = guides.list(client, "jhammond", channel_id, tenant="ingen_isla_nublar")
+guides.mark_seen(client, "jhammond", channel_id=channel_id, guide_id=page[0].id,
+                 guide_key=page[0].key, guide_step_ref="step_1", content={"title": "..."})
+```
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Messages: list and read them, their contents, events, activities and delivery logs,
 and mark their engagement status (seen, read, interacted, archived), one at a time or
-up to 50 at once::
+up to 50 at once.
 
-    messages.mark_as_read(client, "1jNaXzB2RZX3LY8wVQnfCKyPnv7")
-    messages.batch_archive(client, ["2w3YUpTTOxuDvZFji8OMsKrG176", "2w3YVRbPXMIh8Zq6oBFcVDA5xes"])
+```python
+messages.mark_as_read(client, "1jNaXzB2RZX3LY8wVQnfCKyPnv7")
+messages.batch_archive(client, ["2w3YUpTTOxuDvZFji8OMsKrG176", "2w3YVRbPXMIh8Zq6oBFcVDA5xes"])
+```
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ __all__ = [
     "unarchive",
 ]
 
-#: Knock's limit on keys in an interaction's metadata, which must also be flat.
 MAX_INTERACTED_METADATA_KEYS = 5
+"""Knock's limit on keys in an interaction's metadata, which must also be flat."""
 
 _MESSAGE = "/v1/messages/{message_id}"
 

@@ -1,10 +1,12 @@
 """Objects: set, read and delete them in collections; their preferences, channel data,
 subscriptions, messages and schedules.
 
-Every function takes a :class:`knockkit.Client` first, then ids in URL order::
+Every function takes a ``knockkit.Client`` first, then ids in URL order:
 
-    objects.set(client, "projects", "project-1", {"name": "My project", "price": 100})
-    objects.add_subscriptions(client, "projects", "project-1", ["jhammond", "agrant"])
+```python
+objects.set(client, "projects", "project-1", {"name": "My project", "price": 100})
+objects.add_subscriptions(client, "projects", "project-1", ["jhammond", "agrant"])
+```
 """
 
 from __future__ import annotations

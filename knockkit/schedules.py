@@ -1,9 +1,9 @@
 """Schedules: run a workflow for recipients at a time, or on repeat rules.
 
-::
-
-    schedules.create(client, "daily-digest", recipients=["jhammond"],
-                     repeats=[{"frequency": "daily", "hours": 9, "minutes": 0}])
+```python
+schedules.create(client, "daily-digest", recipients=["jhammond"],
+                 repeats=[{"frequency": "daily", "hours": 9, "minutes": 0}])
+```
 
 Repeat rules are mappings checked against the spec's ScheduleRepeatRule before sending.
 """

@@ -1,9 +1,11 @@
 """Users: identify, read, delete and merge them; their preferences, channel data,
 messages, schedules and subscriptions.
 
-Every function takes a :class:`knockkit.Client` first, then ids in URL order::
+Every function takes a ``knockkit.Client`` first, then ids in URL order:
 
-    users.identify(client, "jhammond", {"name": "John Hammond", "email": "jhammond@ingen.net"})
+```python
+users.identify(client, "jhammond", {"name": "John Hammond", "email": "jhammond@ingen.net"})
+```
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""Workflow recipient runs: one recipient's run of a workflow, with its events::
+"""Workflow recipient runs: one recipient's run of a workflow, with its events.
 
-    for run in knockkit.paginate(workflow_recipient_runs.list, client, workflow="dinosaurs-loose"):
-        print(run.id, run.status)
+```python
+for run in knockkit.paginate(workflow_recipient_runs.list, client, workflow="dinosaurs-loose"):
+    print(run.id, run.status)
+```
 """
 
 from __future__ import annotations

@@ -328,7 +328,7 @@ _MAX_LAYOUTS = 64  # key layouts remembered per model (a response's objects usua
 
 
 class _FieldPlan:
-    """How every field of a model is read; :meth:`layout` specialises it to the keys of one JSON object."""
+    """How every field of a model is read; ``layout`` specialises it to the keys of one JSON object."""
 
     def __init__(self, cls: type[Model]) -> None:
         build(cls)

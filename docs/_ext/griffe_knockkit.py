@@ -1,0 +1,86 @@
+"""A griffe extension for the API reference: show what a reader can use, not how it is built.
+
+- An attrs field's default shows as its value: ``base_url: str = DEFAULT_BASE_URL``, not
+  ``attrs.field(default=DEFAULT_BASE_URL, converter=_normalize_base_url)``; ``factory=dict``
+  shows as ``dict()``; a field without a static default shows no value.
+- A value that still names a private object (``Annotated[X, Pick(_kind)]``) shows as ``X`` when
+  it is an ``Annotated[...]``, else not at all.
+- A private base class (``class Client(_Settings)``) is left out of "Bases", and its public
+  members are shown as the class's own (``Client.evolve``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+import griffe
+
+_ATTRS_FIELDS = {"attrs.field", "attr.ib", "attr.attrib", "attrs.attrib", "field"}
+_PRIVATE = re.compile(r"(?<![\w.'\"])_[A-Za-z]\w*")
+
+
+def _field_default(call: ast.Call) -> str | None:
+    """The default an ``attrs.field(...)`` call declares, as source, or None if it has none."""
+    for keyword in call.keywords:
+        if keyword.arg == "default":
+            return ast.unparse(keyword.value)
+        if keyword.arg == "factory" and not isinstance(keyword.value, ast.Lambda):
+            return f"{ast.unparse(keyword.value)}()"
+    return None
+
+
+def _public_value(value: ast.expr) -> str | None:
+    if isinstance(value, ast.Call) and ast.unparse(value.func) in _ATTRS_FIELDS:
+        return _field_default(value)
+    text = ast.unparse(value)
+    if not _PRIVATE.search(text):
+        return None if text == "..." else text
+    if isinstance(value, ast.Subscript) and ast.unparse(value.value).endswith("Annotated"):
+        inner = value.slice.elts[0] if isinstance(value.slice, ast.Tuple) else value.slice
+        text = ast.unparse(inner)
+        return None if _PRIVATE.search(text) else text
+    return None
+
+
+class KnockkitReference(griffe.Extension):
+    def on_attribute_instance(self, *, node: Any, attr: griffe.Attribute, **kwargs: Any) -> None:
+        value = getattr(node, "value", None)
+        if isinstance(node, ast.AST) and isinstance(value, ast.expr):
+            shown = _public_value(value)
+            if shown != (ast.unparse(value) if value is not None else None):
+                attr.value = shown
+
+    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        for cls in _classes(pkg):
+            private = [base for base in cls.bases if str(base).rsplit(".", 1)[-1].startswith("_")]
+            for base in private:
+                cls.bases.remove(base)
+                target = _resolve(base, loader)
+                if target is None:
+                    continue
+                for name, member in target.members.items():
+                    if not name.startswith("_") and name not in cls.members:
+                        cls.set_member(name, griffe.Alias(name, member, parent=cls))
+
+
+def _classes(module: griffe.Module) -> list[griffe.Class]:
+    found: list[griffe.Class] = []
+    for member in module.members.values():
+        if member.is_alias:
+            continue
+        if isinstance(member, griffe.Module):
+            found.extend(_classes(member))
+        elif isinstance(member, griffe.Class):
+            found.append(member)
+    return found
+
+
+def _resolve(base: Any, loader: griffe.GriffeLoader) -> griffe.Class | None:
+    path = base.canonical_path if isinstance(base, griffe.Expr) else str(base)
+    try:
+        target = loader.modules_collection[path]
+    except KeyError:
+        return None
+    return target if isinstance(target, griffe.Class) else None
