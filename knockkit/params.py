@@ -82,7 +82,8 @@ __all__ = [
     "WorkflowSettingParams",
 ]
 
-Timestamp = _dt.datetime | str  # a timezone-aware datetime, or ISO 8601 text
+Timestamp = _dt.datetime | str
+"""A timezone-aware ``datetime``, or ISO 8601 text."""
 
 # --- preferences --------------------------------------------------------------------------
 

@@ -3,10 +3,16 @@
 - An attrs field's default shows as its value: ``base_url: str = DEFAULT_BASE_URL``, not
   ``attrs.field(default=DEFAULT_BASE_URL, converter=_normalize_base_url)``; ``factory=dict``
   shows as ``dict()``; a field without a static default shows no value.
+- An attribute set in a method (``self.status = status``) shows no value.
+- A module imported under a private name shows by its own: ``datetime.datetime | str``, not
+  ``_dt.datetime | str``.
 - A value that still names a private object (``Annotated[X, Pick(_kind)]``) shows as ``X`` when
   it is an ``Annotated[...]``, else not at all.
 - A private base class (``class Client(_Settings)``) is left out of "Bases", and its public
   members are shown as the class's own (``Client.evolve``).
+- Special methods (``__repr__``, ``__iter__``...) are not listed; ``__init__`` is, merged into
+  its class (``merge_init_into_class``). Which names are public is griffe's rule (``filters:
+  public``): a module's ``__all__`` when it has one, else the names without a leading ``_``.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 import griffe
 
 _ATTRS_FIELDS = {"attrs.field", "attr.ib", "attr.attrib", "attrs.attrib", "field"}
+_EMPTY = {"dict": "{}", "list": "[]", "unknown_keys": "{}"}  # unknown_keys(): models' ``extra``
 _PRIVATE = re.compile(r"(?<![\w.'\"])_[A-Za-z]\w*")
 
 
@@ -27,14 +34,17 @@ def _field_default(call: ast.Call) -> str | None:
         if keyword.arg == "default":
             return ast.unparse(keyword.value)
         if keyword.arg == "factory" and not isinstance(keyword.value, ast.Lambda):
-            return f"{ast.unparse(keyword.value)}()"
+            return _EMPTY.get(ast.unparse(keyword.value), f"{ast.unparse(keyword.value)}()")
     return None
 
 
-def _public_value(value: ast.expr) -> str | None:
+def _public_value(value: ast.expr, imports: dict[str, str]) -> str | None:
     if isinstance(value, ast.Call) and ast.unparse(value.func) in _ATTRS_FIELDS:
         return _field_default(value)
-    text = ast.unparse(value)
+    if isinstance(value, ast.Call) and ast.unparse(value.func) in _EMPTY and not value.args:
+        return _EMPTY[ast.unparse(value.func)]
+    # A module imported under a private name (``import datetime as _dt``) shows by its own name.
+    text = _PRIVATE.sub(lambda name: imports.get(name[0], name[0]), ast.unparse(value))
     if not _PRIVATE.search(text):
         return None if text == "..." else text
     if isinstance(value, ast.Subscript) and ast.unparse(value.value).endswith("Annotated"):
@@ -47,13 +57,17 @@ def _public_value(value: ast.expr) -> str | None:
 class KnockkitReference(griffe.Extension):
     def on_attribute_instance(self, *, node: Any, attr: griffe.Attribute, **kwargs: Any) -> None:
         value = getattr(node, "value", None)
-        if isinstance(node, ast.AST) and isinstance(value, ast.expr):
-            shown = _public_value(value)
+        if "instance-attribute" in attr.labels and "class-attribute" not in attr.labels:
+            attr.value = None  # ``self.status = status`` in a method: the value is the method's business
+        elif isinstance(node, ast.AST) and isinstance(value, ast.expr):
+            shown = _public_value(value, attr.module.imports)
             if shown != (ast.unparse(value) if value is not None else None):
                 attr.value = shown
 
     def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
         for cls in _classes(pkg):
+            for name in [n for n in cls.members if n.startswith("__") and n.endswith("__") and n != "__init__"]:
+                cls.del_member(name)  # not marked private: aliases of the class would not see that
             private = [base for base in cls.bases if str(base).rsplit(".", 1)[-1].startswith("_")]
             for base in private:
                 cls.bases.remove(base)
