@@ -3,7 +3,8 @@
 - An attrs field's default shows as its value: ``base_url: str = DEFAULT_BASE_URL``, not
   ``attrs.field(default=DEFAULT_BASE_URL, converter=_normalize_base_url)``; ``factory=dict``
   shows as ``dict()``; a field without a static default shows no value.
-- An attribute set in a method (``self.status = status``) shows no value.
+- An attribute set in a method (``self.status = status``) shows no value, and the type of the
+  ``__init__`` parameter of its name.
 - A module imported under a private name shows by its own: ``datetime.datetime | str``, not
   ``_dt.datetime | str``.
 - A value that still names a private object (``Annotated[X, Pick(_kind)]``) shows as ``X`` when
@@ -66,6 +67,7 @@ class KnockkitReference(griffe.Extension):
 
     def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
         for cls in _classes(pkg):
+            _annotate_from_init(cls)
             for name in [n for n in cls.members if n.startswith("__") and n.endswith("__") and n != "__init__"]:
                 cls.del_member(name)  # not marked private: aliases of the class would not see that
             private = [base for base in cls.bases if str(base).rsplit(".", 1)[-1].startswith("_")]
@@ -77,6 +79,21 @@ class KnockkitReference(griffe.Extension):
                 for name, member in target.members.items():
                     if not name.startswith("_") and name not in cls.members:
                         cls.set_member(name, griffe.Alias(name, member, parent=cls))
+
+
+def _annotate_from_init(cls: griffe.Class) -> None:
+    """``self.path = path`` in ``__init__``: the attribute's type is the parameter's."""
+    init = cls.members.get("__init__")
+    if not isinstance(init, griffe.Function):
+        return
+    for member in cls.members.values():
+        if (
+            isinstance(member, griffe.Attribute)
+            and member.annotation is None
+            and "instance-attribute" in member.labels
+            and member.name in init.parameters
+        ):
+            member.annotation = init.parameters[member.name].annotation
 
 
 def _classes(module: griffe.Module) -> list[griffe.Class]:
