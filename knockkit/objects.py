@@ -355,8 +355,22 @@ def list_subscriptions(
     """One page of an object's subscribers (``mode="object"``, Knock's default), or of the
     objects it subscribes to (``mode="recipient"``).
 
-    ``recipients`` (user ids or ``{"id", "collection"}``) narrows the subscribers;
-    ``objects`` (``{"id", "collection"}``) narrows the subscribed-to objects.
+    Args:
+        client: the client to send with.
+        collection: the object's collection.
+        object_id: the object's id.
+        mode: ``"object"`` (its subscribers) or ``"recipient"`` (what it subscribes to).
+        include: extra fields to embed in each subscription.
+        recipients: with ``mode="object"``, only these subscribers (user ids or
+            ``{"id", "collection"}``).
+        objects: with ``mode="recipient"``, only these subscribed-to objects
+            (``{"id", "collection"}``).
+        after: the cursor to read the page after (a page's ``next_params`` give it).
+        before: the cursor to read the page before.
+        page_size: entries per page (Knock's default is 50).
+
+    Returns:
+        One page of subscriptions.
     """
     if mode is not None:
         check_choice("mode", mode, SUBSCRIPTION_MODES)
