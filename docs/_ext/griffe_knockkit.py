@@ -11,6 +11,7 @@
   it is an ``Annotated[...]``, else not at all.
 - A private base class (``class Client(_Settings)``) is left out of "Bases", and its public
   members are shown as the class's own (``Client.evolve``).
+- A class's ``Attributes:`` section describes each field where the field is shown.
 - Special methods (``__repr__``, ``__iter__``...) are not listed; ``__init__`` is, merged into
   its class (``merge_init_into_class``). Which names are public is griffe's rule (``filters:
   public``): a module's ``__all__`` when it has one, else the names without a leading ``_``.
@@ -67,18 +68,22 @@ class KnockkitReference(griffe.Extension):
 
     def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
         for cls in _classes(pkg):
-            _annotate_from_init(cls)
             for name in [n for n in cls.members if n.startswith("__") and n.endswith("__") and n != "__init__"]:
                 cls.del_member(name)  # not marked private: aliases of the class would not see that
-            private = [base for base in cls.bases if str(base).rsplit(".", 1)[-1].startswith("_")]
-            for base in private:
-                cls.bases.remove(base)
-                target = _resolve(base, loader)
-                if target is None:
-                    continue
-                for name, member in target.members.items():
-                    if not name.startswith("_") and name not in cls.members:
-                        cls.set_member(name, griffe.Alias(name, member, parent=cls))
+            _merge_private_bases(cls, loader)
+            _annotate_from_init(cls)
+            _describe_attributes(cls)
+
+
+def _merge_private_bases(cls: griffe.Class, loader: griffe.GriffeLoader) -> None:
+    for base in [base for base in cls.bases if str(base).rsplit(".", 1)[-1].startswith("_")]:
+        cls.bases.remove(base)
+        target = _resolve(base, loader)
+        if target is None:
+            continue
+        for name, member in target.members.items():
+            if not name.startswith("_") and name not in cls.members:
+                cls.set_member(name, griffe.Alias(name, member, parent=cls))
 
 
 def _annotate_from_init(cls: griffe.Class) -> None:
@@ -94,6 +99,21 @@ def _annotate_from_init(cls: griffe.Class) -> None:
             and member.name in init.parameters
         ):
             member.annotation = init.parameters[member.name].annotation
+
+
+def _describe_attributes(cls: griffe.Class) -> None:
+    """A class's ``Attributes:`` section becomes its fields' own docstrings, shown next to each
+    field's type and default (``show_docstring_attributes: false`` drops the table)."""
+    if cls.docstring is None:
+        return
+    for section in cls.docstring.parse("google"):
+        if section.kind is not griffe.DocstringSectionKind.attributes:
+            continue
+        for item in section.value:
+            member = cls.members.get(item.name)
+            target = member.final_target if isinstance(member, griffe.Alias) else member
+            if isinstance(target, griffe.Attribute) and target.docstring is None:
+                target.docstring = griffe.Docstring(item.description, parent=target)
 
 
 def _classes(module: griffe.Module) -> list[griffe.Class]:
