@@ -1,19 +1,21 @@
 """The one converter: JSON (as ``json.loads`` returns it) into models, and models back into JSON.
 
-Decoding follows a plan made once per model from its annotations: which fields are
-scalars whose types are checked (grouped, so that one C-level call checks a group), which
-are timestamps, which hold nested models, lists, mappings or unions (read by a reader made
-from the type, also once), and which keys are unknown (kept in ``extra``/``properties``).
-An instance is then made without calling ``__init__``: its ``__dict__`` is the checked dict.
+Each model gets, once, a descriptor per field made from its annotation: a scalar whose type
+is checked, a timestamp, or a nested value read by a reader made from the type (a model, a
+list, a mapping, or a union told apart by a ``Pick``). Decoding a model checks the JSON
+object and its required fields, and makes an instance around the object without calling
+``__init__``; every other field is read, checked and kept in the instance on first access.
+Keys no field names are kept (``extra``/``properties``).
 
-Why not cattrs: its generated functions cost about twice as much per object as these plans,
-and importing it and building its converter cost more than the rest of a first call (see
-docs/performance.md); every shape here is a model, a scalar, a list, a mapping or a union,
-which the plans cover in one place.
+Why not cattrs: its generated functions cost about twice as much per object as eager plans
+did, and importing it and building its converter cost more than the rest of a first call
+(see docs/performance.md); every shape here is a model, a scalar, a list, a mapping or a
+union, which the readers cover in one place.
 
-Nothing is coerced: a value of another type than declared is a ``TypeError`` naming the key
-(an int is accepted where a float is declared), a missing or null required field a
-``KeyError``, a timestamp that is not ISO 8601 a ``ValueError``; errors name the path.
+Nothing is coerced: a value of another type than declared is a ``TypeError`` naming the
+model and key (an int is accepted where a float is declared), a missing or null required
+field a ``KeyError``, a timestamp that is not ISO 8601 a ``ValueError``. Messages never quote
+the value: a field may echo the API key.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
-from operator import itemgetter
 from typing import Annotated, Any, Union, cast
 
 import attrs
@@ -38,15 +39,15 @@ __all__ = ["structure", "unstructure"]
 Reader = Callable[[Any, Any], Any]  # (JSON value, the JSON object it sits in or None) -> decoded value
 _NoneType = type(None)
 _SAME: Any = object()  # a union member that is the value's own class: the value is kept as is
-#: Where a decoded instance notes the wire keys its JSON did not have (not a field: not in eq or repr).
-ABSENT_KEYS = "__knockkit_absent__"
+#: Where a decoded instance keeps the JSON object its fields are read from (not a field: not in eq or repr).
+JSON_KEY = "__knockkit_json__"
+_ABSENT: Any = object()  # a key the JSON object does not have
 _LOCK = threading.RLock()
 _DECODERS: dict[Any, Reader] = {}
 _MAKING: set[type] = set()
 _FAILURES = (TypeError, ValueError, KeyError)
 _KIND_NAMES = {dict: "a JSON object", list: "a JSON array", _NoneType: "null"}
 _new = object.__new__
-_set_dict = object.__setattr__
 
 
 def wire_name(field_name: str) -> str:
@@ -68,22 +69,6 @@ def _located(exc: Exception, where: str) -> Exception:
     message = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
     joined = where + message if message.startswith("[") else f"{where}: {message}"
     return type(exc)(joined)
-
-
-def _fix_scalars(model: str, values: dict[str, Any], allowed: frozenset[type], wires: tuple[str, ...]) -> None:
-    """The slow path of a failed type check: an int where a float belongs becomes a float;
-    a null required field is a ``KeyError``, any other value a ``TypeError`` naming the key."""
-    for wire in wires:
-        value = values[wire]
-        if value.__class__ in allowed:
-            continue
-        if value is None:
-            raise KeyError(f"{model} needs {wire!r}, which the response does not have (or is null)")
-        if float in allowed and value.__class__ is int:
-            values[wire] = float(value)
-            continue
-        kinds = " or ".join(_kind_name(kind) for kind in allowed if kind is not _NoneType)
-        raise TypeError(f"{wire!r} should be {kinds}, not {type(value).__name__}")
 
 
 def _read_items(read: Reader, items: list[Any]) -> list[Any]:
@@ -114,7 +99,13 @@ def parse_time(value: Any, _parent: Any = None) -> _dt.datetime:
         raise TypeError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
     if value.endswith(("Z", "z")):  # Python 3.10's fromisoformat does not read "Z"
         value = value[:-1] + "+00:00"
-    return _dt.datetime.fromisoformat(value)
+    try:
+        return _dt.datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    # Not quoted, and raised outside the except block (whose error quotes it, as __context__):
+    # fields are read after the response's own redaction, and a value may echo a key.
+    raise ValueError(f"not an ISO 8601 timestamp ({len(value)} characters)")
 
 
 # Python 3.11+ reads Knock's "...Z" timestamps itself: the fast path of a timestamp field.
@@ -308,149 +299,188 @@ _FREE_FORM: dict[Any, type] = {
 
 
 def _field_plan(tp: Any) -> tuple[str, Any]:
-    """How to read a field: ("check", allowed types), ("time", None), ("read", reader) or ("keep", None)."""
+    """How to read a field: ("check", allowed types), ("time", None), ("read", its type) or ("keep", None)."""
     members = typing.get_args(tp) if typing.get_origin(tp) in (Union, types.UnionType) else (tp,)
     present = [m for m in members if m is not _NoneType]
     inner = present[0] if len(present) == 1 else tp
     if inner is Any:
         return "keep", None
     if inner in (str, int, bool, float):
-        return "check", frozenset({inner, _NoneType})
+        return "check", frozenset({inner, _NoneType} | ({int} if inner is float else set()))
     if inner is _dt.datetime:
         return "time", None
     if inner in _FREE_FORM:
         return "check", frozenset({_FREE_FORM[inner], _NoneType})
-    return "read", reader(inner)
+    return "read", inner
 
 
-_NOT_NULL = frozenset({str, int, float, bool, list, dict})  # what a required field that is read by a reader may be
-_MAX_LAYOUTS = 64  # key layouts remembered per model (a response's objects usually share one)
+class _Field:
+    """A field of decoded instances: read from the instance's JSON object on first access, then
+    kept in the instance's ``__dict__`` (where a value made in code has it from the start, so
+    this descriptor, a non-data one, is not consulted again)."""
+
+    __slots__ = ("name", "read")
+
+    def __init__(self, name: str, read: Callable[[dict[str, Any]], Any]) -> None:
+        self.name = name
+        self.read = read
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        values = instance.__dict__
+        data = values.get(JSON_KEY)
+        if data is None:
+            raise AttributeError(self.name)
+        value = values[self.name] = self.read(data)
+        return value
 
 
-class _FieldPlan:
-    """How every field of a model is read; ``layout`` specialises it to the keys of one JSON object."""
+class _Checked(_Field):
+    """A scalar or free-form field, whose check is its value's type: the usual case is done
+    here, without calling the reader (absent keys, ints read as floats, errors)."""
 
-    def __init__(self, cls: type[Model]) -> None:
-        build(cls)
-        if "__slots__" in cls.__dict__:  # the decoder fills an instance's __dict__
-            raise TypeError(f"{cls.__name__} is slotted: make models with knockkit.models._base.model")
-        self.name = cls.__name__
-        hints = typing.get_type_hints(cls, include_extras=True)
-        self.checks: dict[str, frozenset[type]] = {}  # wire -> the types its value may have
-        self.times: list[str] = []
-        self.nested: dict[str, Reader] = {}
-        self.renames: list[tuple[str, str]] = []
-        self.factories: dict[str, Callable[[], Any]] = {}
-        self.required: list[str] = []
-        for field in attrs.fields(cast(Any, cls)):  # a model class, built just above
-            if field.name == cls._extra:
-                continue
-            wire = wire_name(field.name)
-            if wire != field.name:
-                self.renames.append((wire, field.name))
-            if field.default is attrs.NOTHING:
-                self.required.append(wire)
-            elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-                self.factories[wire] = field.default.factory
-            elif field.default is not None:
-                raise TypeError(f"{self.name}.{field.name}: model fields default to None (or a factory)")
-            how, detail = _field_plan(hints[field.name])
-            if how == "check":
-                self.checks[wire] = detail if wire not in self.required else detail - {_NoneType}
-            elif wire in self.required:
-                self.checks[wire] = _NOT_NULL
-            if how == "time":
-                self.times.append(wire)
-            elif how == "read":
-                self.nested[wire] = detail
-        self.known = [wire_name(f.name) for f in attrs.fields(cast(Any, cls)) if f.name != cls._extra]
+    __slots__ = ("kinds", "wire")
 
-    def layout(self, keys: tuple[str, ...]) -> tuple[Any, ...]:
-        """What decoding an object with exactly these keys takes: the unknown keys to move to
-        ``extra``, the fields to fill in (or ``None``), the type checks, the timestamps and
-        nested values to read, the fields made fresh by a factory, the renames."""
-        present = set(keys)
-        missing = [wire for wire in self.known if wire not in present]
-        for wire in self.required:
-            if wire in missing:
-                raise KeyError(f"{self.name} needs {wire!r}, which the response does not have (or is null)")
-        fill = None
-        if missing:  # to_dict() leaves them out again
-            fill = {**{wire: None for wire in missing}, ABSENT_KEYS: frozenset(missing)}
-        groups: dict[frozenset[type], list[str]] = {}
-        for wire, allowed in self.checks.items():
-            if wire in present:
-                groups.setdefault(allowed, []).append(wire)
-        return (
-            tuple(key for key in keys if key not in self.known),
-            fill,
-            tuple((allowed, _getter(wires), tuple(wires)) for allowed, wires in groups.items()),
-            tuple(wire for wire in self.times if wire in present),
-            tuple((wire, read) for wire, read in self.nested.items() if wire in present),
-            tuple((wire, factory) for wire, factory in self.factories.items() if wire not in present),
-            tuple(self.renames),
-        )
+    def __init__(self, name: str, wire: str, kinds: frozenset[type], read: Callable[[dict[str, Any]], Any]) -> None:
+        super().__init__(name, read)
+        self.wire = wire
+        self.kinds = kinds  # without int where a float is declared: the reader makes it a float
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is not None:
+            values = instance.__dict__
+            data = values.get(JSON_KEY)
+            if data is not None:
+                value = data.get(self.wire, _ABSENT)
+                if value.__class__ in self.kinds:
+                    values[self.name] = value
+                    return value
+        return super().__get__(instance, owner)
+
+
+def _field_reader(model: str, wire: str, tp: Any, factory: Callable[[], Any] | None) -> Callable[[dict[str, Any]], Any]:
+    """How one field is read from its model's JSON object (``factory``: what an absent key gives)."""
+    how, detail = _field_plan(tp)
+    where = f"{model}.{wire}"
+
+    def absent(data: dict[str, Any]) -> Any:
+        return factory() if factory is not None and wire not in data else None
+
+    if how == "keep":
+        return lambda data: data[wire] if wire in data else absent(data)
+    if how == "check":
+        allowed: frozenset[type] = detail
+        kinds = _declared(allowed)
+
+        def read_checked(data: dict[str, Any]) -> Any:
+            value = data.get(wire, _ABSENT)
+            if value.__class__ in allowed:
+                return float(value) if value.__class__ is int and float in allowed else value
+            if value is _ABSENT:
+                return absent(data)
+            raise TypeError(f"{where} should be {kinds}, not {type(value).__name__}")
+
+        return read_checked
+    if how == "time":
+
+        def read_time(data: dict[str, Any]) -> Any:
+            value = data.get(wire)
+            if value is None:
+                return None
+            try:
+                return _from_iso(value)
+            except (TypeError, ValueError):  # not text, or 3.10 and "Z": the full rule, or its error
+                pass
+            try:
+                return parse_time(value)
+            except (TypeError, ValueError) as exc:
+                raise _located(exc, where) from None
+
+        return read_time
+    nested: list[Reader] = []  # made on first use: a first call builds only the models it reads
+
+    def read_nested(data: dict[str, Any]) -> Any:
+        value = data.get(wire)
+        if value is None:
+            return absent(data)
+        if not nested:
+            nested.append(reader(detail) or (lambda value, _parent: value))
+        try:
+            return nested[0](value, data)
+        except _FAILURES as exc:
+            raise _located(exc, where) from None
+
+    return read_nested
+
+
+def _required(model: str, wire: str, value: Any, allowed: frozenset[type]) -> Any:
+    """The value of a required field that failed the quick check: an int where a float is declared, or an error."""
+    if value is None:
+        raise KeyError(f"{model} needs {wire!r}, which the response does not have (or is null)")
+    if value.__class__ is int and float in allowed:
+        return float(value)
+    raise TypeError(f"{model}.{wire} should be {_declared(allowed)}, not {type(value).__name__}")
+
+
+def _declared(allowed: frozenset[type]) -> str:
+    """The declared type of a checked field, from the types its value may have ("str", "float")."""
+    declared = allowed - {_NoneType} - ({int} if float in allowed else set())  # an int is a fine float
+    return " or ".join(sorted(_kind_name(kind) for kind in declared))
 
 
 def _make_decoder(cls: type[Model]) -> Reader:
-    plan = _FieldPlan(cls)
-    name, extra_name = plan.name, cls._extra
-    layouts: dict[tuple[str, ...], tuple[Any, ...]] = {}
-    all_known = frozenset(plan.known)
-    complete = plan.layout(tuple(plan.known))
+    """Decoding checks what must hold for an instance to exist at all (a JSON object, with its
+    required keys not null) and makes the instance around the object. Each field is read,
+    checked and kept on first access (see ``_Field``). Why: a page of 50 users read eagerly
+    cost about 2x its ``json.loads``, and most callers read a few fields of each entry; a
+    value of the wrong type still raises, naming the model and key, when it is read."""
+    build(cls)
+    if "__slots__" in cls.__dict__:  # the decoder fills an instance's __dict__
+        raise TypeError(f"{cls.__name__} is slotted: make models with knockkit.models._base.model")
+    name, extra_name = cls.__name__, cls._extra
+    hints = typing.get_type_hints(cls, include_extras=True)
+    fields = [field for field in attrs.fields(cast(Any, cls)) if field.name != extra_name]
+    known = frozenset(wire_name(field.name) for field in fields)
+    # Required keys are checked on decoding, and so are their types where that is one C-level test.
+    checks: list[tuple[str, str, frozenset[type]]] = []  # wire, field name, the types its value may have
+    present: list[str] = []
+    for field in fields:
+        wire = wire_name(field.name)
+        how, allowed = _field_plan(hints[field.name])
+        quick = allowed - {int} if how == "check" and float in allowed else allowed  # an int goes to the reader
+        factory = None
+        if field.default is attrs.NOTHING:
+            if how == "check":
+                checks.append((wire, field.name, quick - {_NoneType}))
+            else:
+                present.append(wire)
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            factory = field.default.factory
+        elif field.default is not None:
+            raise TypeError(f"{name}.{field.name}: model fields default to None (or a factory)")
+        read = _field_reader(name, wire, hints[field.name], factory)
+        descriptor = _Checked(field.name, wire, quick, read) if how == "check" else _Field(field.name, read)
+        setattr(cls, field.name, descriptor)
+    setattr(cls, extra_name, _Field(extra_name, lambda data: {k: v for k, v in data.items() if k not in known}))
 
     def decode(data: Any, _parent: Any = None) -> Any:
         if data.__class__ is not dict:
             if not isinstance(data, Mapping):
                 raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
             data = dict(data)
-        layout = complete
-        if data.keys() != all_known:  # not every field and nothing else (the usual object, in any order)
-            keys = tuple(data)
-            found = layouts.get(keys)
-            if found is None:
-                found = plan.layout(keys)
-                if len(layouts) < _MAX_LAYOUTS:
-                    layouts[keys] = found
-            layout = found
-        unknown, fill, checks, times, nested, factories, renames = layout
-        values = data.copy() if fill is None else {**fill, **data}
-        extra = {key: values.pop(key) for key in unknown} if unknown else {}
-        for allowed, get, wires in checks:
-            if not allowed.issuperset(map(type, get(values))):
-                _fix_scalars(name, values, allowed, wires)
-        wire = ""
-        try:
-            for wire in times:
-                value = values[wire]
-                if value is not None:
-                    try:
-                        values[wire] = _from_iso(value)
-                    except (TypeError, ValueError):  # not text, or 3.10 and "Z": the full rule, or its error
-                        values[wire] = parse_time(value)
-            for wire, read in nested:
-                value = values[wire]
-                if value is not None:
-                    values[wire] = read(value, data)
-        except _FAILURES as exc:
-            raise _located(exc, wire) from None
-        for wire, factory in factories:
-            values[wire] = factory()
-        for wire, field_name in renames:
-            values[field_name] = values.pop(wire)
-        values[extra_name] = extra
         instance = _new(cls)
-        _set_dict(instance, "__dict__", values)
+        values = instance.__dict__
+        values[JSON_KEY] = data
+        for wire, field_name, allowed in checks:  # kept now: they are checked anyway
+            value = data.get(wire)
+            values[field_name] = value if value.__class__ in allowed else _required(name, wire, value, allowed)
+        for wire in present:
+            if data.get(wire) is None:
+                _required(name, wire, None, frozenset())
         return instance
 
     return decode
-
-
-def _getter(wires: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    if len(wires) == 1:
-        only = wires[0]
-        return lambda values: (values[only],)
-    return itemgetter(*wires)
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -540,8 +570,9 @@ def unstructure(value: Any) -> Any:
     if kind is list or kind is tuple:
         return [unstructure(item) for item in value]
     if isinstance(value, Model):
-        absent = value.__dict__.get(ABSENT_KEYS, ())
-        encoded = {wire: unstructure(getattr(value, name)) for name, wire in _wires(kind) if wire not in absent}
+        data = value.__dict__.get(JSON_KEY)  # decoded: the keys it was decoded from
+        wires = _wires(kind) if data is None else [(name, wire) for name, wire in _wires(kind) if wire in data]
+        encoded = {wire: unstructure(getattr(value, name)) for name, wire in wires}
         for key, item in getattr(value, kind._extra).items():
             encoded[key] = unstructure(item)
         return encoded

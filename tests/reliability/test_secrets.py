@@ -94,7 +94,8 @@ def unfriendly_server(request: Request) -> Respond | Hang | Reset:
     return {
         "html-error": Respond(502, f"<html><pre>{auth}</pre></html>".encode()),
         "html-ok": Respond(200, f"<html><pre>{auth}</pre></html>".encode()),
-        "wrong-shape": json_response(200, {"id": "u1", "created_at": auth, "name": auth}),
+        "wrong-shape": json_response(200, {"created_at": auth, "name": auth}),  # no id
+        "wrong-field": json_response(200, {"id": "u1", "created_at": auth, "name": [auth]}),
         "empty": Respond(200),
         "hang": Hang(),
         "reset": Reset(),
@@ -142,6 +143,9 @@ def test_no_error_path_shows_a_secret(
         "html error page": (lambda: users.get(client, "html-error"), knockkit.ServerError),
         "html success": (lambda: users.get(client, "html-ok"), knockkit.APIResponseValidationError),
         "wrong shape": (lambda: users.get(client, "wrong-shape"), knockkit.APIResponseValidationError),
+        # fields are read on first access, after the response's redaction: their errors quote no value
+        "wrong timestamp": (lambda: users.get(client, "wrong-field").created_at, ValueError),
+        "wrong field type": (lambda: users.get(client, "wrong-field").name, TypeError),
         "empty body": (lambda: users.get(client, "empty"), knockkit.APIResponseValidationError),
         "timeout": (lambda: users.get(client, "hang"), knockkit.APITimeoutError),
         "reset": (lambda: users.get(client, "reset"), knockkit.APIConnectionError),
