@@ -349,7 +349,9 @@ _Typename = TypedDict("_Typename", {"__typename": str}, total=False)
 
 
 class ScheduleRepeatParams(_Typename, total=False):
-    """A repeat rule: ``{"frequency": "weekly", "days": ["mon"], "hours": 9, "minutes": 30}``."""
+    """A repeat rule: ``{"frequency": "weekly", "days": ["mon"], "hours": 9, "minutes": 30}``.
+
+    It may also carry ``"__typename": "ScheduleRepeat"``, as Knock returns it."""
 
     frequency: Required[Frequency]
     interval: int
