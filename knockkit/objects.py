@@ -446,7 +446,7 @@ def list_messages(
     trigger_data: Mapping[str, Any] | None = None,
     inserted_at: TimeRange | None = None,
 ) -> Page[Message]:
-    """One page of the messages sent to an object.
+    """One page of the messages sent to an object; the filters are ``messages.list``'s.
 
     ``inserted_at`` is a range: ``{"gte": datetime(...), "lt": ...}``; ``trigger_data`` a
     mapping matched against the data the workflow was triggered with.
