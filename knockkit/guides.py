@@ -166,7 +166,7 @@ def mark_archived(
         guide_id: the guide's id (``Guide.id``).
         guide_key: the guide's key.
         guide_step_ref: the step's ref.
-        is_final: whether this was the guide's final step.
+        is_final: Knock's ``is_final``: whether the guide is final.
         unthrottled: the guide bypasses its group's throttle: archiving it opens no new
             throttle window.
         tenant: the tenant the guide was shown for.
