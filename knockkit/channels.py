@@ -53,8 +53,10 @@ def bulk_update_message_status(
         channel_id: the channel whose messages to update.
         action: one of ``ACTIONS`` (``"archive"``, ``"read"``, ``"delete"``, ...).
         archived: ``exclude``, ``include`` or ``only`` archived messages.
-        delivery_status: messages with this delivery status (one of ``DELIVERY_STATUSES``).
-        engagement_status: messages with this engagement status (one of ``ENGAGEMENT_STATUSES``).
+        delivery_status: messages with this delivery status: ``queued``, ``sent``, ``delivered``,
+            ``delivery_attempted``, ``undelivered``, ``not_sent`` or ``bounced``.
+        engagement_status: messages with this engagement status: ``seen``, ``unseen``, ``read``,
+            ``unread``, ``archived``, ``unarchived``, ``link_clicked`` or ``interacted``.
         has_tenant: messages with a tenant (``True``) or without one (``False``).
         newer_than: messages created after this time (a datetime or ISO 8601 text).
         older_than: messages created before this time.
