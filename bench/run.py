@@ -498,8 +498,12 @@ def run(quick: bool) -> dict[str, dict[str, float]]:
             results["RSS per client (KiB)"] = {name: value[1] for name, value in measured.items()}
             results["peak RSS (MiB)"] = {name: value[0] for name, value in measured.items()}
             runs = 5 if quick else 11
-            imports = fresh_process_times({n: IMPORT_CODE.format(module=n) for n in names}, runs, pycache)
+            modules = {n: IMPORT_CODE.format(module=n) for n in [*names, "attrs"]}
+            imports = fresh_process_times(modules, runs, pycache)
+            attrs_ms = imports.pop("attrs") * 1e3
             results["import time (ms)"] = {name: value * 1e3 for name, value in imports.items()}
+            # knockkit's Client is an attrs class: importing attrs is part of importing knockkit.
+            results["  of which import attrs (ms)"] = {"urllib3": imports["urllib3"] * 1e3, "knockkit": attrs_ms}
             cold = {n: COLD_START_CODE[n].format(base=base, key=KEY) for n in names}
             cold_start = fresh_process_times(cold, 3 if quick else 5, pycache)
             results["import + first call (ms)"] = {name: value * 1e3 for name, value in cold_start.items()}
@@ -509,17 +513,17 @@ def run(quick: bool) -> dict[str, dict[str, float]]:
     return results
 
 
-# metric -> (target ratio or absolute bound, "ratio"/"abs", lower-is-better)
+# metric -> (target ratio or absolute bound, "ratio"/"abs", lower-is-better): the issues' targets
 TARGETS: dict[str, tuple[float, str, bool]] = {
-    "users.identify CPU/call (us)": (1.2, "ratio", True),
-    "workflows.trigger CPU/call (us)": (1.2, "ratio", True),
-    "users.get CPU/call (us)": (1.2, "ratio", True),
+    "users.identify CPU/call (us)": (1.1, "ratio", True),
+    "workflows.trigger CPU/call (us)": (1.1, "ratio", True),
+    "users.get CPU/call (us)": (1.1, "ratio", True),
     "users.list CPU/page of 50 (us)": (1.3, "ratio", True),
     "messages.list CPU/page of 50 (us)": (1.5, "ratio", True),
     "4 threads, one client (calls/s)": (0.85, "ratio", False),
     "constructor (us/client)": (20.0, "abs", True),
     "memory (bytes/client)": (2048.0, "abs", True),
-    "import time (ms)": (1.25, "ratio", True),
+    "import time (ms)": (0.5, "ratio", True),
     "import + first call (ms)": (1.3, "ratio", True),
     # AsyncClient next to raw aiohttp (the floor column holds aiohttp for these rows)
     "async users.identify CPU/call (us)": (1.15, "ratio", True),

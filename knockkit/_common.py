@@ -39,7 +39,7 @@ _RANGE_KEYS = frozenset({"gt", "gte", "lt", "lte"})
 
 def check_count(name: str, items: object, limit: int, *, minimum: int = 0) -> Sequence[Any]:
     """A list argument, checked against Knock's size limit before anything is sent."""
-    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+    if items.__class__ is not list and (isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence)):
         raise TypeError(f"{name} must be a list, not {type(items).__name__}")
     if not minimum <= len(items) <= limit:
         if len(items) > limit:
@@ -58,7 +58,7 @@ def check_entities(name: str, items: object) -> Sequence[Mapping[str, Any]]:
 
 
 def check_mapping(name: str, value: object) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if value.__class__ is not dict and not isinstance(value, Mapping):  # a dict skips the ABC's check
         raise TypeError(f"{name} must be a mapping (dict), not {type(value).__name__}")
     return value
 
@@ -116,7 +116,7 @@ def check_object_refs(name: str, refs: object) -> Sequence[Mapping[str, Any]]:
     for index, ref in enumerate(checked):
         if not isinstance(ref, Mapping):
             raise TypeError(f"{name}[{index}] must be a mapping with 'id' and 'collection'")
-        check_recipient(f"{name}[{index}]", ref, reference=True)
+        check_recipient(name, ref, reference=True, index=index)
     return checked
 
 
@@ -186,20 +186,25 @@ def check_ids(name: str, ids: object, limit: int | None = None, *, user: bool = 
     return checked
 
 
-def check_recipient(name: str, value: object, *, reference: bool = False) -> None:
+def check_recipient(name: str, value: object, *, reference: bool = False, index: int | None = None) -> None:
     """A user id, or a mapping with a non-empty ``id`` (an inline user, or an object with
     ``collection``). ``reference=True`` (the spec's RecipientReference) allows only an id
-    or an object reference ``{"id": ..., "collection": ...}``."""
+    or an object reference ``{"id": ..., "collection": ...}``. ``index``: its place in a list
+    named ``name`` (the message says ``name[index]``)."""
+    if value.__class__ is str and value:  # the usual case, first and without building a name
+        return
+    where = name if index is None else f"{name}[{index}]"
     if isinstance(value, str):
         if not value:
-            raise ValueError(f"{name} must not be an empty id")
+            raise ValueError(f"{where} must not be an empty id")
         return
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be an id string or a mapping with an 'id', not {type(value).__name__}")
+    if value.__class__ is not dict and not isinstance(value, Mapping):
+        raise TypeError(f"{where} must be an id string or a mapping with an 'id', not {type(value).__name__}")
+    assert isinstance(value, Mapping)
     if not isinstance(value.get("id"), str) or not value["id"]:
-        raise ValueError(f"{name} must have a non-empty string 'id'")
+        raise ValueError(f"{where} must have a non-empty string 'id'")
     if reference and (not isinstance(value.get("collection"), str) or not value["collection"]):
-        raise ValueError(f"{name} must be a user id or an object reference with 'id' and 'collection'")
+        raise ValueError(f"{where} must be a user id or an object reference with 'id' and 'collection'")
 
 
 def check_recipients(
@@ -208,5 +213,5 @@ def check_recipients(
     """One to ``limit`` recipients, each checked by ``check_recipient``."""
     checked = check_count(name, recipients, sys.maxsize if limit is None else limit, minimum=1)
     for index, recipient in enumerate(checked):
-        check_recipient(f"{name}[{index}]", recipient, reference=reference)
+        check_recipient(name, recipient, reference=reference, index=index)
     return checked

@@ -14,19 +14,20 @@ import enum
 import functools
 import json as _json
 import math
-import platform
-import uuid
-from collections.abc import Mapping
+import sys
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
+from knockkit import _guard
 from knockkit._checks import check_header_value, check_id
 from knockkit._client import NO_HEADERS, AsyncClient, Client
 from knockkit._headers import Headers
 from knockkit._transport import policy
 from knockkit._transport.sync import execute
 from knockkit._version import __version__
+from knockkit.models._codec import structure
 
 __all__ = [
     "CAPTURED",
@@ -41,7 +42,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-USER_AGENT = f"knockkit/{__version__} python/{platform.python_version()}"
+USER_AGENT = f"knockkit/{__version__} python/{sys.version.split()[0]}"  # what platform.python_version() says
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 MAX_PAGE_SIZE = 50
 
@@ -180,17 +181,23 @@ def _non_string_key(value: object, path: tuple[object, ...]) -> str | None:
     stack: list[tuple[object, tuple[object, ...]]] = [(value, path)]
     while stack:
         item, where = stack.pop()
-        if isinstance(item, Mapping):
-            for key, child in item.items():
-                if not isinstance(key, str):
-                    return f"{_place(where)} key {key!r} cannot be sent as JSON: keys must be strings"
-                if isinstance(child, (Mapping, list, tuple)):
-                    stack.append((child, (*where, key)))
-        elif isinstance(item, (list, tuple)):
+        if isinstance(item, (list, tuple)):
             for index, child in enumerate(item):
-                if isinstance(child, (Mapping, list, tuple)):
+                if child.__class__ not in _LEAVES and isinstance(child, _CONTAINERS):
                     stack.append((child, (*where, index)))
+        elif isinstance(item, (dict, Mapping)):
+            for key, child in item.items():
+                if key.__class__ is not str and not isinstance(key, str):
+                    return f"{_place(where)} key {key!r} cannot be sent as JSON: keys must be strings"
+                if child.__class__ not in _LEAVES and isinstance(child, _CONTAINERS):
+                    stack.append((child, (*where, key)))
     return None
+
+
+#: Values with nothing inside: the walk above skips them without asking the Mapping ABC (a
+#: Python-level check); the plain containers are tried before it, for the same reason.
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = (dict, list, tuple, Mapping)
 
 
 def encode_json(value: object, where: str = "body") -> str:
@@ -214,6 +221,8 @@ def encode_body(body: object) -> bytes:
 
 
 def new_idempotency_key() -> str:
+    import uuid  # on the first trigger, not on import: most first calls send none
+
     return str(uuid.uuid4())
 
 
@@ -280,6 +289,8 @@ def request(
         raise TypeError(
             f"the first argument must be a knockkit.Client or knockkit.AsyncClient, not {type(client).__name__}"
         )
+    if _guard.check is not None:  # set by the pytest plugin during a test
+        _guard.check(client.base_url)
     path = template.format_map({k: segment(k, v) for k, v in path_params.items()}) if path_params else template
     url = client.base_url + path
     if query:
@@ -307,6 +318,18 @@ def request(
     return finish(client, method, path, execute(client, method, template, path, url, body, headers, retry_safe), into)
 
 
+_aexecute: Callable[..., Awaitable[policy.Outcome]] | None = None
+
+
+def _load_aio() -> Callable[..., Awaitable[policy.Outcome]]:
+    """The aiohttp executor, imported on the first async request (and aiohttp with it)."""
+    global _aexecute
+    from knockkit._transport import aio
+
+    _aexecute = aio.execute
+    return aio.execute
+
+
 async def _arequest(
     client: AsyncClient,
     method: str,
@@ -318,9 +341,8 @@ async def _arequest(
     safe: bool,
     into: Any,
 ) -> Any:
-    from knockkit._transport import aio
-
-    outcome = await aio.execute(client, method, template, path, url, body, headers, safe)
+    run = _aexecute or _load_aio()
+    outcome = await run(client, method, template, path, url, body, headers, safe)
     return finish(client, method, path, outcome, into)
 
 
@@ -352,8 +374,6 @@ def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy
 
 def decode(outcome: policy.Outcome, into: Any, *, client: Client | AsyncClient, method: str, path: str) -> Any:
     """Parse a JSON body and structure it into ``into``; a clear error if it does not fit."""
-    from knockkit.models import structure
-
     if not outcome.body:
         raise policy.invalid_response(client, method, path, outcome, "expected a JSON body, got an empty one")
     # The errors are raised outside except blocks: the exceptions they replace quote the

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,7 +60,7 @@ def test_loading_the_plugin_does_not_import_the_fake() -> None:
         """
         import sys
         import knockkit.testing.plugin
-        heavy = [m for m in ("knockkit.testing._server", "knockkit.testing._state", "http.server", "cattrs")
+        heavy = [m for m in ("knockkit.testing._server", "knockkit.testing.stores", "http.server", "cattrs")
                  if m in sys.modules]
         assert not heavy, heavy
         from knockkit.testing import FakeKnock  # imported on first use
@@ -212,3 +213,50 @@ def test_a_key_for_a_loopback_knock_is_left_alone(tmp_path: Path) -> None:
             assert os.environ["KNOCK_BASE_URL"] == "http://127.0.0.1:8111"
     """, {"KNOCK_API_KEY": "sk_local", "KNOCK_BASE_URL": "http://127.0.0.1:8111"})  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+REAL_HOST_TESTS = """
+    import os
+
+    import pytest
+
+    import knockkit
+    from knockkit import users
+
+    def client():
+        # Not a KNOCK_* variable and not the fake: what the environment guard alone cannot catch.
+        return knockkit.Client(api_key=os.environ["MY_KNOCK_KEY"], base_url="http://api.knock.app", max_retries=0)
+
+    def test_a_request_to_a_real_host_is_refused():
+        with pytest.raises(RuntimeError, match="refused a request to api.knock.app .not a local host.") as info:
+            users.get(client(), "u1")
+        assert "knock_real_environment" in str(info.value) and os.environ["MY_KNOCK_KEY"] not in str(info.value)
+
+    async def refused_async():
+        with pytest.raises(RuntimeError, match="refused a request to api.knock.app"):
+            aclient = knockkit.AsyncClient(api_key=os.environ["MY_KNOCK_KEY"], base_url="http://api.knock.app")
+            await users.get(aclient, "u1")
+
+    def test_so_is_an_async_one():
+        import asyncio
+        asyncio.run(refused_async())
+
+    @pytest.mark.knock_real_environment
+    def test_an_opted_in_test_reaches_it():
+        assert users.get(client(), "u1").id == "u1"
+"""
+
+
+def test_a_request_to_a_host_that_is_not_local_is_refused_unless_the_test_opts_in(
+    tmp_path: Path, httpserver: Any
+) -> None:
+    # The "real host" is reached through a forward proxy on loopback that answers itself, so
+    # the test sees exactly which requests would have left the machine.
+    httpserver.expect_request("/v1/users/u1", method="GET").respond_with_json({"id": "u1"})
+    proxy = httpserver.url_for("/").rstrip("/")
+    env = {"MY_KNOCK_KEY": "sk_real_looking_key", "HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": ""}
+    result = _pytest_in(tmp_path, REAL_HOST_TESTS, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+    sent = [(r.method, r.url, r.headers.get("Authorization")) for r in (entry[0] for entry in httpserver.log)]
+    assert sent == [("GET", "http://api.knock.app/v1/users/u1", "Bearer sk_real_looking_key")]

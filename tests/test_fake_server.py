@@ -18,7 +18,7 @@ import urllib3
 import knockkit
 from knockkit import users, workflows
 from knockkit.testing import FAKE_API_KEY, FakeKnock
-from knockkit.testing._routes import parse_query
+from knockkit.testing.routes import parse_query
 
 
 def raw(
@@ -219,3 +219,24 @@ def test_recorded_bodies_that_are_not_json_are_kept_as_text(knock: FakeKnock) ->
     assert response.status == 400
     assert json.loads(response.data)["code"] == "invalid_json"
     assert knock.requests[-1].body == "{oops"
+
+
+def test_no_two_routes_tie_so_their_order_does_not_matter() -> None:
+    # dispatch picks the matching template with the most literal segments; a tie would go to
+    # whichever family module registered first.
+    from knockkit.testing.routes.table import ROUTES
+
+    def overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return all(x.startswith("{") or y.startswith("{") or x == y for x, y in zip(a, b, strict=True))
+
+    def literals(template: tuple[str, ...]) -> int:
+        return sum(not part.startswith("{") for part in template)
+
+    ties = [
+        (method, "/".join(a), "/".join(b))
+        for i, (method, a, _) in enumerate(ROUTES)
+        for other, b, _ in ROUTES[i + 1:]
+        if other == method and len(a) == len(b) and overlap(a, b) and literals(a) == literals(b)
+    ]
+    assert len(ROUTES) > 80
+    assert not ties, ties

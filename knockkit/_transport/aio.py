@@ -36,6 +36,9 @@ _CHUNK = 64 * 1024
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncIterator[None]]]
 _sessions = weakref.WeakKeyDictionary()
+#: The loop and session of the last lookup. It keeps a closed loop alive only until another
+#: loop makes a request; its session is closed with that loop all the same.
+_last: tuple[asyncio.AbstractEventLoop | None, aiohttp.ClientSession | None] = (None, None)
 
 
 async def _closed_with_the_loop(session: aiohttp.ClientSession) -> AsyncIterator[None]:
@@ -47,11 +50,19 @@ async def _closed_with_the_loop(session: aiohttp.ClientSession) -> AsyncIterator
         await session.close()
 
 
-async def _session() -> aiohttp.ClientSession:
+def _open_session() -> aiohttp.ClientSession | None:
+    """The running loop's session if it has one open (most calls: no await, no weak reference made)."""
     loop = asyncio.get_running_loop()
+    last_loop, last_session = _last
+    if last_loop is loop and last_session is not None and not last_session.closed:
+        return last_session
     entry = _sessions.get(loop)
-    if entry is not None and not entry[0].closed:
-        return entry[0]
+    return entry[0] if entry is not None and not entry[0].closed else None
+
+
+async def _new_session() -> aiohttp.ClientSession:
+    global _last
+    loop = asyncio.get_running_loop()
     session = aiohttp.ClientSession(auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
     # aiohttp (3.9+) silently sends an idempotent request again when a connection drops; the
     # policy alone decides retries, so that attempts are counted and backed off alike on both
@@ -60,6 +71,7 @@ async def _session() -> aiohttp.ClientSession:
         session._retry_connection = False
     closer = _closed_with_the_loop(session)
     _sessions[loop] = (session, closer)
+    _last = (loop, session)
     await closer.__anext__()
     return session
 
@@ -138,7 +150,7 @@ async def send(
     """Send one attempt; never raises for what the network or the server did (cancellation
     propagates, and closes the connection rather than return it half-read to the pool)."""
     proxy = None if client.transport else proxies.route(client)
-    session = client.transport or await _session()
+    session = client.transport or _open_session() or await _new_session()
     response = None
     try:
         response = await session.request(

@@ -21,19 +21,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from knockkit.testing._server import FAKE_API_KEY, FAKE_SLACK_TEAM_ID, FakeKnock, RecipientRun, RecordedRequest
-    from knockkit.testing._state import Step, Workflow
+    from knockkit.testing._http_server import RecordedRequest
+    from knockkit.testing._inspect import RecipientRun
+    from knockkit.testing._providers import FAKE_SLACK_TEAM_ID
+    from knockkit.testing._server import FAKE_API_KEY, FakeKnock
+    from knockkit.testing.stores import Step, Workflow
 
 __all__ = ["FAKE_API_KEY", "FAKE_SLACK_TEAM_ID", "FakeKnock", "RecipientRun", "RecordedRequest", "Step", "Workflow"]
 
 _HOME = {
     "FAKE_API_KEY": "knockkit.testing._server",
-    "FAKE_SLACK_TEAM_ID": "knockkit.testing._server",
+    "FAKE_SLACK_TEAM_ID": "knockkit.testing._providers",
     "FakeKnock": "knockkit.testing._server",
-    "RecipientRun": "knockkit.testing._server",
-    "RecordedRequest": "knockkit.testing._server",
-    "Step": "knockkit.testing._state",
-    "Workflow": "knockkit.testing._state",
+    "RecipientRun": "knockkit.testing._inspect",
+    "RecordedRequest": "knockkit.testing._http_server",
+    "Step": "knockkit.testing.stores",
+    "Workflow": "knockkit.testing.stores",
 }
 
 

@@ -8,8 +8,13 @@ runs it through the local engine: messages are rendered, and each run prints one
 recipient and step (sent, skipped and why, held until when). ``POST /_fake/clock/advance``
 with ``{"minutes": 5}`` moves the clock that delays and batches wait on.
 
+``--real-time`` continues held runs (and fires schedules) when they fall due on the wall
+clock, with no request arriving. ``--db PATH`` keeps the state in an SQLite file, so a
+restart picks up where the last process stopped (without it, state lives in memory and
+ends with the process).
+
 Point any Knock client at the printed URL with the printed key (for knockkit:
-``KNOCK_BASE_URL`` and ``KNOCK_API_KEY``). State lives in memory and ends with the process.
+``KNOCK_BASE_URL`` and ``KNOCK_API_KEY``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import sys
 import threading
 
 from knockkit.testing._server import FAKE_API_KEY, FakeKnock
-from knockkit.testing._state import CHANNEL_TYPES, HOLD_STEPS
+from knockkit.testing.persistence import StateFileError
+from knockkit.testing.stores import CHANNEL_TYPES, HOLD_STEPS
 
 
 def _workflow(text: str) -> tuple[str, list[str]]:
@@ -36,7 +42,7 @@ def _var(text: str) -> tuple[str, str]:
     return key, value
 
 
-def _banner(fake: FakeKnock, declared: list[tuple[str, list[str]]], loaded: list[str]) -> None:
+def _banner(fake: FakeKnock, declared: list[tuple[str, list[str]]], loaded: list[str], notes: list[str]) -> None:
     print(f"FakeKnock serving at {fake.url}")
     print(f"API key: {fake.api_key}")
     print(f"  export KNOCK_BASE_URL={fake.url} KNOCK_API_KEY={fake.api_key}")
@@ -47,6 +53,8 @@ def _banner(fake: FakeKnock, declared: list[tuple[str, list[str]]], loaded: list
         print(f"workflow {key}: {' -> '.join(steps)}")
     for key, refs in fake.loaded_workflows().items():
         print(f"workflow {key} (loaded): {' -> '.join(refs)}")
+    for note in notes:
+        print(note)
     if loaded:
         print(f"move the clock: curl -X POST {fake.url}/_fake/clock/advance -H 'Authorization: Bearer {fake.api_key}'"
               " -H 'Content-Type: application/json' -d '{\"minutes\": 5}'")
@@ -67,11 +75,18 @@ def main(argv: list[str] | None = None) -> int:
         "--var", action="append", type=_var, default=[], metavar="KEY=VALUE",
         help="a variable the loaded workflows' templates see as vars.KEY (repeatable)",
     )  # fmt: skip
+    parser.add_argument("--db", metavar="PATH", help="keep the state in this SQLite file (default: in memory)")
+    parser.add_argument("--real-time", action="store_true",
+                        help="continue held runs and fire schedules when they fall due on the wall clock")  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="do not log each request and step")
     args = parser.parse_args(argv)
     try:
         fake = FakeKnock(port=args.port, api_key=args.api_key, log=not args.quiet, workflows_dir=args.workflows,
-                         vars=dict(args.var))  # fmt: skip
+                         vars=dict(args.var), db=args.db, real_time=args.real_time)  # fmt: skip
+    except StateFileError as exc:  # names the file, and the versions when they differ
+        parser.exit(2, f"--db: {exc}\n")
+    except ImportError as exc:  # --workflows and --real-time run the engine: the 'local' extra
+        parser.exit(2, f"{exc}\n")
     except OSError as exc:
         parser.exit(1, f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}\n")
     except ValueError as exc:  # a malformed workflow file, named with its field
@@ -82,7 +97,10 @@ def main(argv: list[str] | None = None) -> int:
                 fake.add_workflow(key, steps)
             except ValueError as exc:
                 parser.exit(2, f"--workflow {key}: {exc}\n")
-        _banner(fake, args.workflow, [args.workflows] if args.workflows else [])
+        notes = [f"state file: {args.db} (kept across restarts)"] if args.db else []
+        if args.real_time:
+            notes.append("real time: held runs go on, and schedules fire, when they fall due")
+        _banner(fake, args.workflow, [args.workflows] if args.workflows else [], notes)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

@@ -6,20 +6,42 @@ up threads. Here the listen backlog is 128, a connection waiting for its next re
 sits in a selector (no thread), only a readable connection is handed to a worker, one
 request at a time, and a connection idle for ``idle_timeout`` seconds is closed.
 HTTP pipelining is not supported (no common client pipelines).
+
+:class:`FakeServer` and :class:`FakeHandler` serve a :class:`FakeKnock` on it: framing,
+the body and query read, faults applied, the request recorded, the answer written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import selectors
 import socket
 import socketserver
+import sys
 import threading
 import time
+import uuid
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
-__all__ = ["PooledHTTPServer"]
+import attrs
+
+from knockkit._client import mask_key
+from knockkit.testing._faults import injected_reply
+from knockkit.testing.routes import Reply, fault_reply, parse_query
+from knockkit.testing.stores import KnockFault
+
+if TYPE_CHECKING:
+    from knockkit.testing._server import FakeKnock
+
+__all__ = ["MAX_BODY", "FakeServer", "PooledHTTPServer", "RecordedRequest"]
+
+#: The largest request body the fake reads (Knock's bulk requests stay far below it).
+MAX_BODY = 8 * 1024 * 1024
 
 
 class PooledHTTPServer(socketserver.TCPServer):
@@ -123,3 +145,162 @@ class PooledHTTPServer(socketserver.TCPServer):
             self._wait(connection, address)
         else:
             self.shutdown_request(connection)
+
+
+
+@attrs.frozen(kw_only=True)
+class RecordedRequest:
+    """A request the fake received, as a test may want to assert on it."""
+
+    method: str
+    #: the path with each id percent-decoded (``/v1/users/a b``)
+    path: str
+    #: the path exactly as sent (``/v1/users/a%20b``)
+    raw_path: str
+    #: the query in Knock's style, parsed (``{"status": ["sent"], "inserted_at": {"gte": "..."}}``)
+    query: Mapping[str, Any]
+    #: headers as sent, except the API key in ``Authorization``, which is masked
+    headers: Mapping[str, str]
+    #: the parsed JSON body (the raw text if it was not JSON; ``None`` without a body)
+    body: Any
+    #: the status answered; ``None`` when the connection was dropped on purpose
+    status: int | None
+    request_id: str
+
+    def header(self, name: str) -> str | None:
+        """A header by case-insensitive name."""
+        lowered = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lowered), None)
+
+
+class FakeServer(PooledHTTPServer):
+    def __init__(self, address: tuple[str, int], fake: FakeKnock) -> None:
+        self.fake = fake
+        super().__init__(address, FakeHandler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host name up (getfqdn), which can be slow; skip it.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout, a closed pool) is normal in tests: no traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
+class FakeHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as urllib3's pools expect
+    timeout = 10.0  # seconds each read of a request may wait (a client that stalls mid-request)
+    # Small answers on a kept-alive connection: without TCP_NODELAY, Nagle's algorithm and
+    # the client's delayed ACK add about 40 ms to every request.
+    disable_nagle_algorithm = True
+    server: FakeServer
+
+    def handle(self) -> None:
+        # One request per call: between requests the connection waits in the server's
+        # selector, without a thread (PooledHTTPServer).
+        self.close_connection = True
+        self.handle_one_request()
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _handle(self) -> None:
+        fake = self.server.fake
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex
+        split = urlsplit(self.path)
+        stripped = split.path.strip("/")
+        segments = [unquote(s) for s in stripped.split("/")] if stripped else []
+        path = "/" + "/".join(segments)
+        refused = self._unreadable_request()
+        if refused is not None:
+            # The connection is closed after the answer: what follows cannot be framed.
+            self.close_connection = True
+            self._send(fault_reply(refused), request_id)
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        body: Any = None
+        bad_json = False
+        if raw:
+            try:
+                body = json.loads(raw)
+            except (ValueError, RecursionError):
+                body, bad_json = raw.decode("utf-8", "replace"), True
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            query = parse_query(split.query)
+        except KnockFault as refusal:
+            self._send(fault_reply(refusal), request_id)
+            return
+        fault, delay = fake._take_faults(self.command, path)
+        if delay:
+            time.sleep(delay)
+        if fault is not None and fault.kind == "drop":
+            if fault.processed:
+                fake._answer(self.command, segments, query, body, headers, bad_json)
+            reply: Reply | None = None
+        elif fault is not None:
+            reply = injected_reply(fault)
+        else:
+            reply = fake._answer(self.command, segments, query, body, headers, bad_json)
+        fake._record(
+            RecordedRequest(
+                method=self.command, path=path, raw_path=split.path, query=query, headers=_masked(self.headers.items()),
+                body=body, status=reply[0] if reply else None, request_id=request_id,
+            )
+        )  # fmt: skip
+        if reply is None:
+            self.close_connection = True  # no answer: the client sees the connection close
+        else:
+            self._send(reply, request_id)
+        if fake._log:
+            outcome = reply[0] if reply else "dropped"
+            elapsed = (time.perf_counter() - started) * 1000
+            sys.stderr.write(f"{self.command} {self.path} -> {outcome} ({elapsed:.1f} ms)\n")
+
+    def _unreadable_request(self) -> KnockFault | None:
+        """A body the fake will not read: no usable Content-Length, or too large."""
+        if self.headers.get("Transfer-Encoding"):
+            return KnockFault(400, "invalid_request", "send the body with a Content-Length, not Transfer-Encoding")
+        lengths = self.headers.get_all("Content-Length") or []
+        if not lengths:
+            return None
+        value = lengths[0].strip()
+        if len(lengths) > 1 or not (value.isascii() and value.isdigit()):
+            return KnockFault(400, "invalid_request", "Content-Length must be one non-negative whole number")
+        if int(value) > MAX_BODY:
+            return KnockFault(413, "request_too_large", f"the body is over {MAX_BODY} bytes")
+        return None
+
+    def _send(self, reply: Reply, request_id: str) -> None:
+        status, body, extra = reply
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        if body is not None:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-request-id", request_id)
+        for name, value in extra.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # _handle logs one line per request when asked to
+
+
+def _masked(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Headers as sent, with the API key replaced by its kind (``Bearer sk_test_***``)."""
+    masked = {}
+    for name, value in headers:
+        if name.lower() == "authorization" and value.startswith("Bearer "):
+            value = "Bearer " + mask_key(value[7:]).strip("'")
+        masked[name] = value
+    return masked

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
-from knockkit.testing._state import (
+from knockkit.testing.stores import (
     CHANNEL_TYPES,
     JsonDict,
     RKey,
@@ -98,6 +98,7 @@ class LocalWorkflows:
     def _on_clock(self) -> None:
         with self._state.lock:
             self.run_due()
+            self._state.fire_due_schedules()  # their runs start at the clock's new time
 
     def apply(self, outcomes: Iterable[StepOutcome]) -> None:
         """Store each sent message, log each outcome, and copy run status to the state."""
@@ -191,8 +192,8 @@ def _missing(name: str) -> bool:
 def content_shape(content: Any, to: Any, data: Mapping[str, Any]) -> JsonDict:
     """An engine-rendered message's content in Knock's shape for its channel type
     (``to``: the address the fake recorded; ``data``: the trigger data, for push)."""
-    from knockkit.testing._state import FAKE_SENDER
     from knockkit.testing.engine import ChatContent, EmailContent, InAppFeedContent, PushContent, SmsContent
+    from knockkit.testing.stores.messages import FAKE_SENDER
 
     if isinstance(content, EmailContent):
         return {"__typename": "MessageEmailContent", "from": FAKE_SENDER, "to": to, "cc": None, "bcc": None,

@@ -403,7 +403,7 @@ def test_a_proxy_setting_knockkit_cannot_use_is_refused_before_sending(
     environ: Any, transport: str, value: str, message: str
 ) -> None:
     environ(ALL_PROXY=value)
-    client = make_client(transport, api_key=TEST_KEY, base_url="https://api.knock.app")
+    client = make_client(transport, api_key=TEST_KEY, base_url="https://knock.test")
     with pytest.raises(ValueError) as info:
         call(users.get, client, "u1")
     assert str(info.value).startswith(message)

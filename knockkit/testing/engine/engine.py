@@ -180,6 +180,22 @@ class Engine:
         times = [r.wake_at for r in self._held() if r.wake_at is not None]
         return min(times) if times else None
 
+    # --- saving (a host that keeps state across restarts) ----------------------------------------
+
+    def export_state(self) -> dict[str, Any]:
+        """What the engine carries between calls, for a host to save: runs (by id), the
+        messages' runs, once-per-recipient marks, the run counter, open batches and throttle
+        windows. Live objects, not copies: the host encodes them before anything changes."""
+        steps = self._steps
+        return {"runs": self._runs, "messages": self._messages, "triggered": self._triggered, "seq": self._seq,
+                "batches": steps.batches, "throttles": steps.throttles}  # fmt: skip
+
+    def import_state(self, state: Mapping[str, Any]) -> None:
+        """Put back what :meth:`export_state` gave (decoded from the host's file)."""
+        self._runs, self._messages = dict(state["runs"]), dict(state["messages"])
+        self._triggered, self._seq = set(state["triggered"]), int(state["seq"])
+        self._steps.batches, self._steps.throttles = state["batches"], state["throttles"]
+
     # --- the run loop --------------------------------------------------------------------------
 
     def _held(self) -> list[RunState]:
