@@ -15,7 +15,7 @@ import functools
 import json as _json
 import math
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
@@ -314,36 +314,20 @@ def request(
     if retry_safe is None:
         retry_safe = method != "POST" or idempotency_key is not None
     if isinstance(client, AsyncClient):
-        return _arequest(client, method, template, path, url, body, headers, retry_safe, into)
+        return (_aexecute or _load_aio())(client, method, template, path, url, body, headers, retry_safe, into)
     return finish(client, method, path, execute(client, method, template, path, url, body, headers, retry_safe), into)
 
 
-_aexecute: Callable[..., Awaitable[policy.Outcome]] | None = None
+_aexecute: Callable[..., Coroutine[Any, Any, Any]] | None = None
 
 
-def _load_aio() -> Callable[..., Awaitable[policy.Outcome]]:
+def _load_aio() -> Callable[..., Coroutine[Any, Any, Any]]:
     """The aiohttp executor, imported on the first async request (and aiohttp with it)."""
     global _aexecute
     from knockkit._transport import aio
 
     _aexecute = aio.execute
     return aio.execute
-
-
-async def _arequest(
-    client: AsyncClient,
-    method: str,
-    template: str,
-    path: str,
-    url: str,
-    body: bytes | None,
-    headers: dict[str, str],
-    safe: bool,
-    into: Any,
-) -> Any:
-    run = _aexecute or _load_aio()
-    outcome = await run(client, method, template, path, url, body, headers, safe)
-    return finish(client, method, path, outcome, into)
 
 
 #: Set by ``knockkit.with_response`` for the calls it makes: the final outcome of every request

@@ -144,3 +144,20 @@ def test_an_int_is_a_fine_float() -> None:
     from knockkit.models import BulkOperation
 
     assert structure({"id": "b1", "processed_rows": 3}, BulkOperation).processed_rows == 3
+
+
+def test_a_decoded_value_behaves_like_one_made_in_code() -> None:
+    import copy
+    import pickle
+
+    data = {"id": "u1", "email": "u1@example.com", "updated_at": "2024-05-01T12:34:56Z", "plan": "pro"}
+    decoded = structure(data, User)
+    made = User(id="u1", email="u1@example.com", updated_at=dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.timezone.utc),
+                properties={"plan": "pro"})  # fmt: skip
+    assert decoded == made and repr(decoded) == repr(made)
+    for copied in (pickle.loads(pickle.dumps(decoded)), copy.deepcopy(decoded), attrs.evolve(decoded)):
+        assert copied == made and copied.properties == {"plan": "pro"}
+    assert attrs.evolve(decoded, name="U").to_dict() == {**made.to_dict(), "name": "U"}
+    assert decoded.to_dict() == data  # only the keys it was decoded from
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        decoded.email = "x"  # type: ignore[misc]

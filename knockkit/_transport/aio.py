@@ -25,6 +25,7 @@ except ImportError:  # pragma: no cover - depends on the installation
     ) from None
 
 from knockkit._client import AsyncClient
+from knockkit._http import finish
 from knockkit._transport import observe, policy, proxies
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
@@ -87,21 +88,19 @@ async def aclose() -> None:
 _DIRECT: dict[str, Any] = {}
 
 
-def _through(proxy: proxies.Proxy | None, url: str) -> dict[str, Any]:
+def _through(proxy: proxies.Proxy, url: str) -> dict[str, Any]:
     """aiohttp's arguments for a proxy. Its URL carries no credentials, so that no error shows
     them; for a tunnel (https) they go to the proxy with the CONNECT."""
-    if proxy is None:
-        return _DIRECT
     auth = proxy.authorization()
     if auth is None or not url.startswith("https:"):
         return {"proxy": proxy.url}
     return {"proxy": proxy.url, "proxy_headers": {"Proxy-Authorization": auth}}
 
 
-def _proxy_auth(proxy: proxies.Proxy | None, url: str) -> dict[str, str]:
+def _proxy_auth(proxy: proxies.Proxy, url: str) -> dict[str, str]:
     """For plain HTTP through a proxy, the credentials go with the request itself (aiohttp
     sends ``proxy_headers`` only with a CONNECT, and deprecates its ``proxy_auth``)."""
-    if proxy is None or url.startswith("https:"):
+    if url.startswith("https:"):
         return _DIRECT
     auth = proxy.authorization()
     return _DIRECT if auth is None else {"Proxy-Authorization": auth}
@@ -124,8 +123,10 @@ async def execute(
     body: bytes | None,
     headers: dict[str, str],
     safe: bool,
-) -> Outcome:
-    """Attempts until one is final; the policy decides what to keep and whether to go on."""
+    into: Any,
+) -> Any:
+    """Attempts until one is final (the policy decides what to keep and whether to go on),
+    then the caller's result of it: the coroutine an endpoint function returns."""
     attempts = observe.Attempts(client, method, template, path, safe)
     while True:
         try:
@@ -135,7 +136,7 @@ async def execute(
             raise
         delay = attempts.next_delay(outcome)
         if delay is None:
-            return attempts.final(outcome)
+            return finish(client, method, path, attempts.final(outcome), into)
         await asyncio.sleep(delay)
 
 
@@ -151,18 +152,26 @@ async def send(
     propagates, and closes the connection rather than return it half-read to the pool)."""
     proxy = None if client.transport else proxies.route(client)
     session = client.transport or _open_session() or await _new_session()
+    proxy_headers, proxy_args = (_DIRECT, _DIRECT) if proxy is None else (_proxy_auth(proxy, url), _through(proxy, url))
     response = None
     try:
         response = await session.request(
             method,
             url,
             data=body,
-            headers={"Authorization": "Bearer " + client.api_key, **headers, **_proxy_auth(proxy, url)},
+            headers={"Authorization": "Bearer " + client.api_key, **headers, **proxy_headers},
             timeout=_timeout(client.connect_timeout, client.timeout),
             allow_redirects=False,
-            **_through(proxy, url),
+            **proxy_args,
         )
-        return await _read(response, budget(response.status))
+        limit = budget(response.status)
+        declared = response.content_length
+        if limit and declared is not None and declared <= limit and "content-encoding" not in response.headers:
+            # The usual answer, read here (one coroutine less); _read handles the others.
+            data = await response.read()
+            response.release()
+            return Outcome(response.status, response.reason or "", response.headers, data)
+        return await _read(response, limit)
     except aiohttp.ConnectionTimeoutError as exc:
         failure, detail = "connect-timeout", policy.describe(exc)
     except aiohttp.ClientConnectorError as exc:

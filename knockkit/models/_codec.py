@@ -27,7 +27,7 @@ import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Union, cast
+from typing import Annotated, Any, Protocol, Union, cast
 
 import attrs
 
@@ -36,7 +36,18 @@ from knockkit.models.pages import Page, PageInfo
 
 __all__ = ["structure", "unstructure"]
 
-Reader = Callable[[Any, Any], Any]  # (JSON value, the JSON object it sits in or None) -> decoded value
+
+class Reader(Protocol):
+    """(a JSON value, the JSON object it sits in or None) -> the decoded value."""
+
+    def __call__(self, value: Any, parent: Any = None, /) -> Any: ...
+
+
+def _keep(value: Any, _parent: Any = None) -> Any:
+    """The reader of free-form JSON: the value as decoded."""
+    return value
+
+
 _NoneType = type(None)
 _SAME: Any = object()  # a union member that is the value's own class: the value is kept as is
 #: Where a decoded instance keeps the JSON object its fields are read from (not a field: not in eq or repr).
@@ -73,7 +84,7 @@ def _located(exc: Exception, where: str) -> Exception:
 
 def _read_items(read: Reader, items: list[Any]) -> list[Any]:
     try:
-        return [read(item, None) for item in items]
+        return list(map(read, items))  # the parent is None: readers default it
     except _FAILURES:
         for index, item in enumerate(items):  # find which item, for the message
             try:
@@ -280,7 +291,11 @@ def decoder(cls: type[Model]) -> Reader:
         found = _DECODERS.get(cls)
         if found is None:
             if cls in _MAKING:
-                return lambda data, parent: _DECODERS[cls](data, parent)
+
+                def late_bound(data: Any, parent: Any = None) -> Any:
+                    return _DECODERS[cls](data, parent)
+
+                return late_bound
             _MAKING.add(cls)
             try:
                 found = _DECODERS[cls] = _make_decoder(cls)
@@ -405,7 +420,7 @@ def _field_reader(model: str, wire: str, tp: Any, factory: Callable[[], Any] | N
         if value is None:
             return absent(data)
         if not nested:
-            nested.append(reader(detail) or (lambda value, _parent: value))
+            nested.append(reader(detail) or _keep)
         try:
             return nested[0](value, data)
         except _FAILURES as exc:
@@ -490,7 +505,7 @@ _OTHER_CURSORS = {"next_cursor": "cursor", "skip_token": "skip_token"}
 
 
 def _page_reader(item_type: Any) -> Reader:
-    item = reader(item_type) or (lambda value, _parent: value)
+    item = reader(item_type) or _keep
     read_page_info = decoder(PageInfo)
 
     def read_page(data: Any, _parent: Any = None) -> Page[Any]:
@@ -527,10 +542,8 @@ def _page_reader(item_type: Any) -> Reader:
 def _reader_for(into: Any) -> Reader:
     found = _DECODERS.get(into)
     if found is None:
-        if typing.get_origin(into) is Page:
-            found = _page_reader(typing.get_args(into)[0])
-        else:
-            found = reader(into) or (lambda value, _parent: value)
+        is_page = typing.get_origin(into) is Page
+        found = _page_reader(typing.get_args(into)[0]) if is_page else reader(into) or _keep
         with _LOCK:
             _DECODERS[into] = found
     return found

@@ -91,6 +91,13 @@ def _index(part: str, container: list[Any]) -> int:
     return int(part)
 
 
+def _joins_last(items: list[Any], key: str) -> bool:
+    """Whether ``a[][key]=v`` belongs to the last item of ``a`` (Rack's rule, which the spec's
+    ``recipients[]`` of references implies): it does while that item is a mapping without
+    ``key``, so ``a[][id]=p&a[][collection]=c&a[][id]=q`` is two items (as knockapi sends them)."""
+    return bool(items) and isinstance(items[-1], dict) and key not in items[-1] and key != "" and not key.isdigit()
+
+
 def _put(container: Any, parts: list[str], value: str) -> None:
     head, rest = parts[0], parts[1:]
     if isinstance(container, list):
@@ -98,7 +105,8 @@ def _put(container: Any, parts: list[str], value: str) -> None:
             if not rest:
                 container.append(value)
                 return
-            container.append(None)
+            if not _joins_last(container, rest[0]):
+                container.append(None)
             index = len(container) - 1
         else:
             index = _index(head, container)
@@ -123,7 +131,8 @@ def _put(container: Any, parts: list[str], value: str) -> None:
 def parse_query(query: str) -> dict[str, Any]:
     """Knock's query style back into values: ``status[]=a`` -> ``{"status": ["a"]}``,
     ``inserted_at[gte]=t`` -> ``{"inserted_at": {"gte": "t"}}``,
-    ``objects[0][id]=p`` -> ``{"objects": [{"id": "p"}]}``. Values stay strings. Indices
+    ``objects[0][id]=p`` and ``objects[][id]=p&objects[][collection]=c`` ->
+    ``{"objects": [{"id": "p", ...}]}``. Values stay strings. Indices
     past 1,000 and nesting past 8 brackets are a 400 (``KnockFault``)."""
     parsed: dict[str, Any] = {}
     try:

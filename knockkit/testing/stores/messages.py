@@ -241,7 +241,7 @@ class MessagesStore(ProvidersStore):
             "id": message["id"],
             "activities": activities,
             "actors": actors,
-            "blocks": [],
+            "blocks": self.render_content(message)["data"]["blocks"],  # an item shows its in-app content
             "data": message["data"],
             "source": {
                 "__typename": "Workflow",

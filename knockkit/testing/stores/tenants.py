@@ -12,6 +12,14 @@ from knockkit.testing.stores.objects import ObjectsStore
 __all__ = ["TenantsStore"]
 
 
+def _settings(settings: Any) -> Any:
+    """A tenant's settings as Knock shows them: its preference set is a PreferenceSet, whose
+    ``id`` is always ``default`` (the set that tenant's recipients start from)."""
+    if not isinstance(settings, Mapping) or not isinstance(settings.get("preference_set"), Mapping):
+        return settings
+    return {**settings, "preference_set": {**settings["preference_set"], "id": "default"}}
+
+
 class TenantsStore(ObjectsStore):
     """Tenants, on the objects store."""
 
@@ -30,7 +38,7 @@ class TenantsStore(ObjectsStore):
             **tenant["properties"],
             "id": tenant["id"],
             "name": tenant["properties"].get("name"),
-            "settings": tenant["properties"].get("settings"),
+            "settings": _settings(tenant["properties"].get("settings")),
             "created_at": tenant["created_at"],
             "updated_at": tenant["updated_at"],
         }
