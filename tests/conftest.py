@@ -88,9 +88,11 @@ def raw_path(httpserver: HTTPServer, index: int = -1) -> str:
     return str(httpserver.log[index][0].environ["RAW_URI"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """A headless Debian Chromium under Playwright (see tests/browser.py); one per test session."""
+    """A headless Debian Chromium under Playwright (see tests/browser.py); one per test module:
+    Playwright's sync API keeps an asyncio loop marked running while it is open, which would
+    make every later ``asyncio.run`` in the session fail."""
     from tests.browser import launch
 
     yield from launch()

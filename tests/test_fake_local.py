@@ -237,6 +237,8 @@ def test_the_standalone_server_loads_workflows_and_prints_each_step() -> None:
         assert url and key, banner
         assert f"  push: {FakeKnock.channel_id('push')}\n" in banner
         assert "workflow new-comment (loaded): batch_1 -> in_app_feed_1 -> delay_1 -> email_1\n" in banner
+        assert f"inbox (open in a browser): {url.group(0)}/\n" in banner
+        assert b"<title>Inbox" in urllib3.request("GET", url.group(0) + "/").data
         client = knockkit.Client(api_key=key.group(1), base_url=url.group(0), backoff_factor=0.001)
         users.identify(client, "jhammond", {"name": "John Hammond", "email": "jhammond@ingen.net"})
         workflows.trigger(client, "welcome", recipients=["jhammond"], data={"trial_days": 14})

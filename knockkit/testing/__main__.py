@@ -46,6 +46,7 @@ def _banner(fake: FakeKnock, declared: list[tuple[str, list[str]]], loaded: list
     print(f"FakeKnock serving at {fake.url}")
     print(f"API key: {fake.api_key}")
     print(f"  export KNOCK_BASE_URL={fake.url} KNOCK_API_KEY={fake.api_key}")
+    print(f"inbox (open in a browser): {fake.url}/")
     print("channel ids (feeds, and channel data for push and chat):")
     for kind in ("in_app_feed", "push", "chat"):
         print(f"  {kind}: {fake.channel_id(kind)}")

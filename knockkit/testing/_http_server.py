@@ -14,6 +14,7 @@ the body and query read, faults applied, the request recorded, the answer writte
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import selectors
 import socket
@@ -31,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 import attrs
 
 from knockkit._client import mask_key
+from knockkit.testing import inbox
 from knockkit.testing._faults import injected_reply
 from knockkit.testing.routes import Reply, fault_reply, parse_query
 from knockkit.testing.stores import KnockFault
@@ -166,6 +168,9 @@ class RecordedRequest:
     #: the status answered; ``None`` when the connection was dropped on purpose
     status: int | None
     request_id: str
+    #: when the request arrived (UTC), and how long the fake took to answer it
+    received_at: dt.datetime | None = None
+    elapsed_ms: float | None = None
 
     def header(self, name: str) -> str | None:
         """A header by case-insensitive name."""
@@ -212,7 +217,7 @@ class FakeHandler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         fake = self.server.fake
-        started = time.perf_counter()
+        received, started = dt.datetime.now(dt.timezone.utc), time.perf_counter()
         request_id = uuid.uuid4().hex
         split = urlsplit(self.path)
         stripped = split.path.strip("/")
@@ -234,6 +239,9 @@ class FakeHandler(BaseHTTPRequestHandler):
             except (ValueError, RecursionError):
                 body, bad_json = raw.decode("utf-8", "replace"), True
         headers = {k.lower(): v for k, v in self.headers.items()}
+        if inbox.handles(path):  # the inbox page and its JSON: not Knock's API, not recorded
+            self._send(fake._inbox.answer(self.command, path, headers, raw), request_id)
+            return
         try:
             query = parse_query(split.query)
         except KnockFault as refusal:
@@ -253,7 +261,8 @@ class FakeHandler(BaseHTTPRequestHandler):
         fake._record(
             RecordedRequest(
                 method=self.command, path=path, raw_path=split.path, query=query, headers=_masked(self.headers.items()),
-                body=body, status=reply[0] if reply else None, request_id=request_id,
+                body=body, status=reply[0] if reply else None, request_id=request_id, received_at=received,
+                elapsed_ms=(time.perf_counter() - started) * 1000,
             )
         )  # fmt: skip
         if reply is None:
@@ -280,10 +289,10 @@ class FakeHandler(BaseHTTPRequestHandler):
         return None
 
     def _send(self, reply: Reply, request_id: str) -> None:
-        status, body, extra = reply
-        data = b"" if body is None else json.dumps(body).encode()
+        status, body, extra = reply  # a bytes body comes with its own Content-Type (the inbox's)
+        data = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
-        if body is not None:
+        if body is not None and not isinstance(body, bytes):
             self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-request-id", request_id)

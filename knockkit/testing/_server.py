@@ -23,6 +23,7 @@ from knockkit.testing._http_server import FakeServer, RecordedRequest
 from knockkit.testing._inspect import Inspection, RecipientRun
 from knockkit.testing._providers import FAKE_SLACK_TEAM_ID, ProviderDeclarations
 from knockkit.testing._upkeep import Upkeep
+from knockkit.testing.inbox import Inbox
 from knockkit.testing.routes import Reply, dispatch, fault_reply
 from knockkit.testing.stores import (
     JsonDict,
@@ -85,6 +86,7 @@ class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
         self._requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
         self._latency = 0.0
+        self._inbox = Inbox(self)  # the page at / (knockkit/testing/inbox)
         try:
             if workflows_dir is not None:
                 self.load_workflows(workflows_dir)
