@@ -1,13 +1,15 @@
 """knockkit: a small, fast, retry-safe Python SDK for the Knock notification API.
 
 Declare an instance once, make immutable clients from it, and pass them to the
-functional resource modules::
+functional resource modules:
 
-    class MyKnock(knockkit.KnockInstance, app="myapp"):
-        pass
+```python
+class MyKnock(knockkit.KnockInstance, app="myapp"):
+    pass
 
-    client = MyKnock.client()
-    knockkit.users.identify(client, "jhammond", {"name": "John Hammond"})
+client = MyKnock.client()
+knockkit.users.identify(client, "jhammond", {"name": "John Hammond"})
+```
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Rules for values that end up in a URL or an HTTP header, one function each.
 
 Path ids (resource modules, the executor, bulk id lists, token grant entities) go through
-:func:`check_id`; header values (API key, branch, idempotency key, a client's default headers)
-through :func:`check_header_value`, and header names through :func:`check_header_name`.
+``check_id``; header values (API key, branch, idempotency key, a client's default headers)
+through ``check_header_value``, and header names through ``check_header_name``.
 Messages name the argument and the rule, never a secret.
 """
 

@@ -179,7 +179,7 @@ def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
 
 def check_ids(name: str, ids: object, limit: int | None = None, *, user: bool = False) -> Sequence[str]:
     """A non-empty list of ids, at most ``limit`` of them, each valid as a path id
-    (:func:`knockkit._checks.check_id`): bulk jobs name resources Knock addresses by path."""
+    (``knockkit._checks.check_id``): bulk jobs name resources Knock addresses by path."""
     checked = check_count(name, ids, sys.maxsize if limit is None else limit, minimum=1)
     for index, value in enumerate(checked):
         check_id(f"{name}[{index}]", value, user=user)
@@ -210,7 +210,7 @@ def check_recipient(name: str, value: object, *, reference: bool = False, index:
 def check_recipients(
     name: str, recipients: object, limit: int | None = None, *, reference: bool = False
 ) -> Sequence[Any]:
-    """One to ``limit`` recipients, each checked by :func:`check_recipient`."""
+    """One to ``limit`` recipients, each checked by ``check_recipient``."""
     checked = check_count(name, recipients, sys.maxsize if limit is None else limit, minimum=1)
     for index, recipient in enumerate(checked):
         check_recipient(name, recipient, reference=reference, index=index)

@@ -4,7 +4,7 @@ Endpoint functions are written once, for ``Client``: ``def get(client: Client, u
 Their body ends in ``return request(client, ...)`` (or in another endpoint function), and
 ``request`` returns the result for a ``Client`` and a coroutine of it for an
 ``AsyncClient``. So at run time nothing needs wrapping: ``endpoint`` returns the function
-itself. For the type checker it turns the function into an :class:`Endpoint`, whose call
+itself. For the type checker it turns the function into an ``Endpoint``, whose call
 signature is the function's with either client first, returning ``User`` for a ``Client``
 and ``Coroutine[..., User]`` for an ``AsyncClient`` (so a missing ``await`` is an error).
 """
@@ -25,8 +25,8 @@ R = TypeVar("R")
 
 class Endpoint(Generic[P, T]):
     """The type of an endpoint function: called with a ``Client`` it returns ``T``, with an
-    ``AsyncClient`` an awaitable of ``T``. (A typing device only; at run time endpoint
-    functions are plain functions.)"""
+    ``AsyncClient`` an awaitable of ``T``. A typing device only: at run time endpoint
+    functions are plain functions."""
 
     __name__: str
 

@@ -1,4 +1,4 @@
-"""The one entry point: every request knockkit sends goes through :func:`request`.
+"""The one entry point: every request knockkit sends goes through ``request``.
 
 Path, query and body encoding and decoding live here; the rules every attempt obeys
 (retries, Retry-After, body budgets, errors, redaction) live in ``_transport.policy`` and
@@ -65,7 +65,19 @@ def _with_defaults(extra: Headers) -> dict[str, str]:
 
 
 def segment(name: str, value: object) -> str:
-    """Validate an id (:func:`knockkit._checks.check_id`) and percent-encode it as exactly one path segment."""
+    """Check an id and percent-encode it as exactly one path segment.
+
+    Args:
+        name: the argument's name, as errors name it; a ``user_id`` is at most 256 characters.
+        value: the id: a non-empty string, not ``.`` or ``..``, without ``/`` or ``#``.
+
+    Returns:
+        The id, percent-encoded.
+
+    Raises:
+        TypeError: ``value`` is not a string.
+        ValueError: ``value`` breaks one of the rules above, or is not valid Unicode text.
+    """
     checked = check_id(name, value, user=name == "user_id")
     try:
         return quote(checked, safe="$:@")

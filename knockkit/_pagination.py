@@ -22,8 +22,20 @@ def paginate(fn: Callable[..., Page[T]], client: Client, *args: Any, **params: A
     ``knockkit.paginate(users.list, client, page_size=50)`` calls ``users.list`` once per
     page, passing each page's ``next_params`` (``after=...``, or a provider's own cursor)
     on to the next call. Stop early by breaking out of the loop: no page is fetched
-    before it is needed. A cursor the server returned before ends the loop with a
-    ``RuntimeError`` (a server paging in a circle would never end).
+    before it is needed.
+
+    Args:
+        fn: a list endpoint function (one that returns a ``Page``).
+        client: the client to call it with.
+        *args: its positional arguments after the client (ids).
+        **params: its keyword arguments (filters, ``page_size``).
+
+    Yields:
+        Each item of each page, in order.
+
+    Raises:
+        RuntimeError: the server returned a cursor it had returned before (a server paging
+            in a circle would never end).
     """
     seen: set[tuple[tuple[str, object], ...]] = set()
     while True:

@@ -117,14 +117,22 @@ def request(
 ) -> Any:
     """Send a request to any Knock endpoint, for what knockkit does not wrap yet.
 
-    ``path`` starts with ``/v1/``; ids in it are yours to encode, with
-    ``knockkit.segment("user_id", user_id)``. ``query`` and ``json`` are encoded as the
-    endpoint functions encode theirs. Returns the decoded JSON (``None`` for an empty body),
-    or, with ``into=``, the body decoded into that type (``into=knockkit.models.User``,
-    ``into=Page[User]``). With an ``AsyncClient``, an awaitable of it.
+    Retries follow the same rules as the endpoint functions': every method but POST is
+    retried; a POST only when it carries ``idempotency_key`` or never reached Knock.
 
-    Retries follow the same rules: every method but POST is retried; a POST only when it
-    carries ``idempotency_key`` (pass one only where Knock honours it) or never reached Knock.
+    Args:
+        client: a ``Client``, or an ``AsyncClient`` (then the call returns an awaitable).
+        method: ``GET``, ``POST``, ``PUT``, ``PATCH`` or ``DELETE``, in capitals.
+        path: starts with ``/v1/``; ids in it are yours to encode, with
+            ``knockkit.segment("user_id", user_id)``.
+        query: query parameters, encoded as the endpoint functions encode theirs.
+        json: the body, sent as JSON.
+        idempotency_key: pass one only where Knock honours it.
+        into: the type to decode the body into (``knockkit.models.User``, ``Page[User]``).
+
+    Returns:
+        The decoded JSON (``None`` for an empty body), or with ``into=`` the body decoded
+        into that type.
     """
     if method not in METHODS:
         shown = method if isinstance(method, str) else type(method).__name__

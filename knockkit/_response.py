@@ -74,10 +74,20 @@ def with_response(fn: Callable[..., T], client: Client, /, *args: Any, **kwargs:
 def with_response(fn: Callable[..., Any], client: Client | AsyncClient, /, *args: Any, **kwargs: Any) -> Any:
     """Call ``fn(client, *args, **kwargs)`` and return its result with the response's metadata.
 
-    ``knockkit.with_response(users.get, client, "jhammond").request_id``. With an
-    ``AsyncClient`` it returns an awaitable (``await knockkit.with_response(...)``). Errors
-    are raised as ``fn`` raises them. If ``fn`` sends several requests (``bulk_operations.wait``
-    polls), the metadata is the last one's.
+    ``knockkit.with_response(users.get, client, "jhammond").request_id``. Errors are raised
+    as ``fn`` raises them.
+
+    Args:
+        fn: an endpoint function.
+        client: a ``Client``, or an ``AsyncClient`` (then the call returns an awaitable:
+            ``await knockkit.with_response(...)``).
+        *args: ``fn``'s arguments after the client.
+        **kwargs: ``fn``'s keyword arguments.
+
+    Returns:
+        A ``Response`` holding ``fn``'s result and the status, headers and request id of the
+        final response. If ``fn`` sends several requests (``bulk_operations.wait`` polls),
+        the metadata is the last one's.
     """
     if not callable(fn):
         raise TypeError(f"with_response needs an endpoint function first, not {type(fn).__name__}")

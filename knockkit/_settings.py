@@ -5,7 +5,7 @@ so tests and processes that set the environment late still see their values. Per
 explicit keyword > framework settings (Django's ``settings.KNOCKKIT``, a Flask app's
 ``config["KNOCKKIT"]``) > ``configure()`` > environment > default.
 
-Framework settings plug in as *sources* (:func:`add_settings_source`), registered by the
+Framework settings plug in as *sources* (``add_settings_source``), registered by the
 integrations in ``knockkit.contrib``; this module imports no framework.
 """
 
@@ -180,9 +180,13 @@ def _instance_name(instance: type[KnockInstance] | str) -> str:
 def configure(app: str, instance: type[KnockInstance] | str, **settings: Any) -> None:
     """Register settings for one declared instance of an app, like Elixir's ``config``.
 
-    ``settings`` are ``Client`` fields (``api_key``, ``base_url``, ``branch``, ``timeout``,
-    ...); any value may be ``knockkit.env("VAR")``. A later call for the same instance
-    replaces its settings.
+    A later call for the same instance replaces its settings.
+
+    Args:
+        app: the ``app=`` the instance is declared with.
+        instance: the ``KnockInstance`` subclass, or its class name.
+        **settings: ``Client`` fields (``api_key``, ``base_url``, ``branch``, ``timeout``,
+            ...); any value may be ``knockkit.env("VAR")``.
     """
     if not isinstance(app, str) or not app:
         raise ValueError("app must be a non-empty string")
@@ -196,7 +200,7 @@ def configure(app: str, instance: type[KnockInstance] | str, **settings: Any) ->
 class KnockInstance:
     """Subclass once per app: ``class MyKnock(KnockInstance, app="myapp"): pass``.
 
-    Then ``MyKnock.client(**overrides)`` returns a :class:`knockkit.Client`, each field
+    Then ``MyKnock.client(**overrides)`` returns a ``knockkit.Client``, each field
     resolved as: explicit keyword > framework settings (``knockkit.contrib``) >
     ``configure()`` settings > environment (``KNOCK_API_KEY``, ``KNOCK_BRANCH``,
     ``KNOCK_BASE_URL``) > default.
@@ -259,7 +263,7 @@ class KnockInstance:
 
     @classmethod
     def async_client(cls, **overrides: Any) -> AsyncClient:
-        """A new ``AsyncClient``, resolved exactly as :meth:`client` resolves a ``Client``."""
+        """A new ``AsyncClient``, resolved exactly as ``client`` resolves a ``Client``."""
         resolved = cls.client(**overrides)
         return AsyncClient(**{field: getattr(resolved, field) for field in CLIENT_FIELDS})
 

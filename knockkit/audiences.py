@@ -1,8 +1,8 @@
 """Audiences: list, add and remove the members of a static audience.
 
-::
-
-    audiences.add_members(client, "beta-testers", [{"user": {"id": "dr_sattler"}, "tenant": "ingen"}])
+```python
+audiences.add_members(client, "beta-testers", [{"user": {"id": "dr_sattler"}, "tenant": "ingen"}])
+```
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Bulk operations: the asynchronous jobs that bulk endpoints start, and waiting for them.
 
-::
-
-    job = users.bulk_identify(client, many_users)
-    job = bulk_operations.wait(client, job.id, timeout=120)
-    if job.status == "failed" or job.error_count:
-        ...
+```python
+job = users.bulk_identify(client, many_users)
+job = bulk_operations.wait(client, job.id, timeout=120)
+if job.status == "failed" or job.error_count:
+    ...
+```
 """
 
 from __future__ import annotations
@@ -53,11 +53,20 @@ def wait(
     interval: float = 1.0,
     on_progress: Callable[[BulkOperation], object] | None = None,
 ) -> BulkOperation:
-    """Poll a bulk operation every ``interval`` seconds until it is completed or failed, and
-    return its final state (check ``status`` and ``error_count``).
+    """Poll a bulk operation until it is completed or failed.
 
-    ``on_progress`` is called with every state seen, the final one included. Raises
-    :class:`BulkOperationTimeoutError` (a ``TimeoutError``) when ``timeout`` seconds pass first.
+    Args:
+        client: the client to poll with.
+        id: the bulk operation's id.
+        timeout: seconds to wait in all.
+        interval: seconds between two polls.
+        on_progress: called with every state seen, the final one included.
+
+    Returns:
+        The operation's final state (check ``status`` and ``error_count``).
+
+    Raises:
+        BulkOperationTimeoutError: ``timeout`` seconds passed first (a ``TimeoutError``).
     """
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:
         raise ValueError(f"timeout must be a number of seconds >= 0, got {timeout!r}")

@@ -1,8 +1,8 @@
 """Channels: change the status of many of a channel's messages at once.
 
-::
-
-    job = channels.bulk_update_message_status(client, channel_id, "archive", older_than=cutoff)
+```python
+job = channels.bulk_update_message_status(client, channel_id, "archive", older_than=cutoff)
+```
 """
 
 from __future__ import annotations
@@ -45,8 +45,29 @@ def bulk_update_message_status(
     trigger_data: Mapping[str, Any] | None = None,
     workflows: Sequence[str] | None = None,
 ) -> BulkOperation:
-    """Apply ``action`` (``"archive"``, ``"read"``, ``"delete"``, ...) to a channel's messages,
-    all of them or those matching the filters, in one asynchronous job."""
+    """Apply ``action`` to a channel's messages, all of them or those matching the filters, in
+    one asynchronous job.
+
+    Args:
+        client: the client to send with.
+        channel_id: the channel whose messages to update.
+        action: one of ``ACTIONS`` (``"archive"``, ``"read"``, ``"delete"``, ...).
+        archived: ``exclude``, ``include`` or ``only`` archived messages.
+        delivery_status: messages with this delivery status: ``queued``, ``sent``, ``delivered``,
+            ``delivery_attempted``, ``undelivered``, ``not_sent`` or ``bounced``.
+        engagement_status: messages with this engagement status: ``seen``, ``unseen``, ``read``,
+            ``unread``, ``archived``, ``unarchived``, ``link_clicked`` or ``interacted``.
+        has_tenant: messages with a tenant (``True``) or without one (``False``).
+        newer_than: messages created after this time (a datetime or ISO 8601 text).
+        older_than: messages created before this time.
+        recipient_ids: messages to these recipients.
+        tenants: messages for these tenants.
+        trigger_data: a mapping matched against the data the workflow was triggered with.
+        workflows: messages of these workflow keys.
+
+    Returns:
+        The bulk operation (``bulk_operations.wait`` follows it to the end).
+    """
     check_choice("action", action, ACTIONS)
     for name, value, choices in (
         ("archived", archived, ARCHIVED),

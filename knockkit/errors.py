@@ -80,8 +80,8 @@ class APIError(KnockError):
         self.body = body
         self.method = method
         self.path = path
-        #: How many attempts were made (retries included) before this error was raised.
         self.attempts = attempts
+        """How many attempts were made (retries included) before this error was raised."""
         super().__init__(self._describe())
 
     def _describe(self) -> str:
@@ -154,6 +154,6 @@ def error_for_status(status: int) -> type[APIError]:
 
 
 class WebhookVerificationError(KnockError):
-    """A webhook or fetch-step request failed :func:`knockkit.webhooks.verify`: its
+    """A webhook or fetch-step request failed ``knockkit.webhooks.verify``: its
     ``x-knock-signature`` header is missing or malformed, its timestamp is stale, its
     signature does not match, or its body is not JSON."""

@@ -1,10 +1,12 @@
 """In-app feeds: a user's feed items on an in-app channel, and the feed's settings.
 
-``list_items`` returns a :class:`knockkit.Page` of :class:`FeedItem`; the feed's
-``meta`` (unread and unseen counts) and ``vars`` are in ``page.extra``::
+``list_items`` returns a ``knockkit.Page`` of ``FeedItem``; the feed's
+``meta`` (unread and unseen counts) and ``vars`` are in ``page.extra``:
 
-    page = feeds.list_items(client, "jhammond", channel_id, status="unread")
-    page.extra["meta"]["unread_count"]
+```python
+page = feeds.list_items(client, "jhammond", channel_id, status="unread")
+page.extra["meta"]["unread_count"]
+```
 """
 
 from __future__ import annotations
@@ -43,10 +45,31 @@ def list_items(
     before: str | None = None,
     page_size: int | None = None,
 ) -> Page[FeedItem]:
-    """One page of a user's in-app feed on a channel.
+    """One page of a user's in-app feed on a channel; every filter given narrows it.
 
-    ``status`` is unread, read, unseen, seen or all; ``archived`` exclude, include or only;
-    ``mode`` rich or compact; ``inserted_at`` a range such as ``{"gte": datetime(...)}``.
+    Args:
+        client: the client to send with.
+        user_id: the feed's user.
+        channel_id: the in-app feed channel.
+        status: ``unread``, ``read``, ``unseen``, ``seen`` or ``all``.
+        archived: ``exclude``, ``include`` or ``only``.
+        source: items of this workflow key.
+        tenant: items for this tenant.
+        has_tenant: items with a tenant (``True``) or without one (``False``).
+        workflow_categories: items of workflows in any of these categories.
+        trigger_data: a mapping matched against the data the workflow was triggered with.
+        locale: render the items in this locale (``en-US``); Knock's default is the locale
+            they were rendered in.
+        exclude: comma-separated field paths to leave out of the response
+            (``entries.archived_at``).
+        mode: ``rich`` (Knock's default) or ``compact`` (no activities, flatter data).
+        inserted_at: a range of when the items were created: ``{"gte": datetime(...)}``.
+        after: the cursor to read the page after (a page's ``next_params`` give it).
+        before: the cursor to read the page before.
+        page_size: entries per page (Knock's default is 50).
+
+    Returns:
+        One page of feed items; the feed's ``meta`` and ``vars`` are in ``page.extra``.
     """
     query = {
         "status": status,

@@ -1,9 +1,11 @@
 """In-app guides: the guides a user is eligible for on a channel, and the user's
-engagement with a guide step (seen, interacted, archived)::
+engagement with a guide step (seen, interacted, archived).
 
-    page = guides.list(client, "jhammond", channel_id, tenant="ingen_isla_nublar")
-    guides.mark_seen(client, "jhammond", channel_id=channel_id, guide_id=page[0].id,
-                     guide_key=page[0].key, guide_step_ref="step_1", content={"title": "..."})
+```python
+page = guides.list(client, "jhammond", channel_id, tenant="ingen_isla_nublar")
+guides.mark_seen(client, "jhammond", channel_id=channel_id, guide_id=page[0].id,
+                 guide_key=page[0].key, guide_step_ref="step_1", content={"title": "..."})
+```
 """
 
 from __future__ import annotations
@@ -60,8 +62,17 @@ def list(
 ) -> Page[Guide]:
     """The guides a user is eligible for on an in-app channel.
 
-    ``data`` is used for targeting and rendering. The response is not paginated; its
-    ``guide_groups``, ``guide_group_display_logs`` and ``ineligible_guides`` are in ``page.extra``.
+    Args:
+        client: the client to send with.
+        user_id: the user.
+        channel_id: the in-app channel.
+        tenant: the tenant to target and render the guides for.
+        data: data to target and render the guides with.
+        type: only guides of this type.
+
+    Returns:
+        The guides, as one page: the response is not paginated; its ``guide_groups``,
+        ``guide_group_display_logs`` and ``ineligible_guides`` are in ``page.extra``.
     """
     query = {"tenant": tenant, "data": json_param("data", data), "type": type}
     return request(
@@ -83,7 +94,19 @@ def mark_seen(
     data: Mapping[str, Any] | None = None,
     tenant: str | None = None,
 ) -> None:
-    """Record that a user has seen a guide step, with the ``content`` they were shown."""
+    """Record that a user has seen a guide step.
+
+    Args:
+        client: the client to send with.
+        user_id: the user.
+        channel_id: the in-app channel the guide is shown on.
+        guide_id: the guide's id (``Guide.id``).
+        guide_key: the guide's key.
+        guide_step_ref: the step's ref.
+        content: the content the user was shown.
+        data: the data the guide was rendered with.
+        tenant: the tenant the guide was shown for.
+    """
     body = _step(channel_id, guide_id, guide_key, guide_step_ref, tenant)
     body["content"] = check_mapping("content", content)
     if data is not None:
@@ -103,7 +126,18 @@ def mark_interacted(
     metadata: Mapping[str, Any] | None = None,
     tenant: str | None = None,
 ) -> None:
-    """Record that a user has interacted with a guide step (``metadata`` says how)."""
+    """Record that a user has interacted with a guide step.
+
+    Args:
+        client: the client to send with.
+        user_id: the user.
+        channel_id: the in-app channel the guide is shown on.
+        guide_id: the guide's id (``Guide.id``).
+        guide_key: the guide's key.
+        guide_step_ref: the step's ref.
+        metadata: how the user interacted (the button pressed, say).
+        tenant: the tenant the guide was shown for.
+    """
     body = _step(channel_id, guide_id, guide_key, guide_step_ref, tenant)
     if metadata is not None:
         body["metadata"] = check_mapping("metadata", metadata)
@@ -123,7 +157,20 @@ def mark_archived(
     unthrottled: bool | None = None,
     tenant: str | None = None,
 ) -> None:
-    """Record that a user has archived (dismissed) a guide step."""
+    """Record that a user has archived (dismissed) a guide step.
+
+    Args:
+        client: the client to send with.
+        user_id: the user.
+        channel_id: the in-app channel the guide is shown on.
+        guide_id: the guide's id (``Guide.id``).
+        guide_key: the guide's key.
+        guide_step_ref: the step's ref.
+        is_final: Knock's ``is_final``: whether the guide is final.
+        unthrottled: the guide bypasses its group's throttle: archiving it opens no new
+            throttle window.
+        tenant: the tenant the guide was shown for.
+    """
     body = _step(channel_id, guide_id, guide_key, guide_step_ref, tenant)
     if is_final is not None:
         body["is_final"] = is_final

@@ -1,8 +1,8 @@
 """Integrations: the JSON-RPC endpoints behind Knock's Census and Hightouch destinations.
 
-::
-
-    integrations.census_custom_destination(client, "list_objects", {}, id="1")
+```python
+integrations.census_custom_destination(client, "list_objects", {}, id="1")
+```
 """
 
 from __future__ import annotations

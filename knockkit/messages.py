@@ -1,9 +1,11 @@
 """Messages: list and read them, their contents, events, activities and delivery logs,
 and mark their engagement status (seen, read, interacted, archived), one at a time or
-up to 50 at once::
+up to 50 at once.
 
-    messages.mark_as_read(client, "1jNaXzB2RZX3LY8wVQnfCKyPnv7")
-    messages.batch_archive(client, ["2w3YUpTTOxuDvZFji8OMsKrG176", "2w3YVRbPXMIh8Zq6oBFcVDA5xes"])
+```python
+messages.mark_as_read(client, "1jNaXzB2RZX3LY8wVQnfCKyPnv7")
+messages.batch_archive(client, ["2w3YUpTTOxuDvZFji8OMsKrG176", "2w3YVRbPXMIh8Zq6oBFcVDA5xes"])
+```
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ __all__ = [
     "unarchive",
 ]
 
-#: Knock's limit on keys in an interaction's metadata, which must also be flat.
 MAX_INTERACTED_METADATA_KEYS = 5
+"""Knock's limit on keys in an interaction's metadata, which must also be flat."""
 
 _MESSAGE = "/v1/messages/{message_id}"
 
@@ -85,11 +87,29 @@ def list(
     trigger_data: Mapping[str, Any] | None = None,
     inserted_at: TimeRange | None = None,
 ) -> Page[Message]:
-    """One page of the environment's messages.
+    """One page of the environment's messages; every filter given narrows it.
 
-    ``inserted_at`` is a range: ``{"gte": datetime(...), "lt": ...}``; ``trigger_data`` a
-    mapping matched against the data the workflow was triggered with; ``message_ids``
-    narrows the list to at most 50 messages.
+    Args:
+        client: the client to send with.
+        after: the cursor to read the page after (a page's ``next_params`` give it).
+        before: the cursor to read the page before.
+        page_size: entries per page (Knock's default is 50).
+        tenant: messages sent for this tenant.
+        channel_id: messages sent on this channel.
+        status: messages with one of these delivery statuses (``sent``, ``delivered``, ...).
+        engagement_status: messages with one of these engagement statuses (``seen``,
+            ``read``, ``archived``, ...).
+        message_ids: at most 50 message ids (the other filters still apply).
+        workflow_categories: messages of workflows in any of these categories.
+        source: messages triggered by this workflow key.
+        workflow_run_id: messages of this workflow run (as a trigger returned it).
+        workflow_recipient_run_id: messages of this recipient's run of a workflow.
+        trigger_data: a mapping matched against the data the workflow was triggered with.
+        inserted_at: a range of when the messages were created:
+            ``{"gte": datetime(...), "lt": ...}``.
+
+    Returns:
+        One page of messages.
     """
     query = message_filters(
         after=after, before=before, page_size=page_size, tenant=tenant, channel_id=channel_id,

@@ -1,10 +1,12 @@
 """Objects: set, read and delete them in collections; their preferences, channel data,
 subscriptions, messages and schedules.
 
-Every function takes a :class:`knockkit.Client` first, then ids in URL order::
+Every function takes a ``knockkit.Client`` first, then ids in URL order:
 
-    objects.set(client, "projects", "project-1", {"name": "My project", "price": 100})
-    objects.add_subscriptions(client, "projects", "project-1", ["jhammond", "agrant"])
+```python
+objects.set(client, "projects", "project-1", {"name": "My project", "price": 100})
+objects.add_subscriptions(client, "projects", "project-1", ["jhammond", "agrant"])
+```
 """
 
 from __future__ import annotations
@@ -353,8 +355,22 @@ def list_subscriptions(
     """One page of an object's subscribers (``mode="object"``, Knock's default), or of the
     objects it subscribes to (``mode="recipient"``).
 
-    ``recipients`` (user ids or ``{"id", "collection"}``) narrows the subscribers;
-    ``objects`` (``{"id", "collection"}``) narrows the subscribed-to objects.
+    Args:
+        client: the client to send with.
+        collection: the object's collection.
+        object_id: the object's id.
+        mode: ``"object"`` (its subscribers) or ``"recipient"`` (what it subscribes to).
+        include: extra fields to embed in each subscription.
+        recipients: with ``mode="object"``, only these subscribers (user ids or
+            ``{"id", "collection"}``).
+        objects: with ``mode="recipient"``, only these subscribed-to objects
+            (``{"id", "collection"}``).
+        after: the cursor to read the page after (a page's ``next_params`` give it).
+        before: the cursor to read the page before.
+        page_size: entries per page (Knock's default is 50).
+
+    Returns:
+        One page of subscriptions.
     """
     if mode is not None:
         check_choice("mode", mode, SUBSCRIPTION_MODES)
@@ -430,7 +446,7 @@ def list_messages(
     trigger_data: Mapping[str, Any] | None = None,
     inserted_at: TimeRange | None = None,
 ) -> Page[Message]:
-    """One page of the messages sent to an object.
+    """One page of the messages sent to an object; the filters are ``messages.list``'s.
 
     ``inserted_at`` is a range: ``{"gte": datetime(...), "lt": ...}``; ``trigger_data`` a
     mapping matched against the data the workflow was triggered with.

@@ -2,13 +2,15 @@
 
 The resource functions' parameters are annotated with these, so mypy and IDEs check keys
 and value types; at run time they are plain dicts (a TypedDict is a ``dict``), and the
-functions keep accepting any mapping::
+functions keep accepting any mapping:
 
-    from knockkit.params import InlineUser, PreferenceSetParams
+```python
+from knockkit.params import InlineUser, PreferenceSetParams
 
-    grant: InlineUser = {"id": "agrant", "email": "agrant@ingen.net"}
-    workflows.trigger(client, "dinosaurs-loose", recipients=["jhammond", grant])
-    users.set_preferences(client, "jhammond", {"channel_types": {"sms": False}})   # "smss" is an error
+grant: InlineUser = {"id": "agrant", "email": "agrant@ingen.net"}
+workflows.trigger(client, "dinosaurs-loose", recipients=["jhammond", grant])
+users.set_preferences(client, "jhammond", {"channel_types": {"sms": False}})   # "smss" is an error
+```
 
 Custom properties of an inline user, object or tenant are not keys the TypedDicts know
 (Knock accepts any): identify them first with ``users.identify`` / ``objects.set`` (which
@@ -80,7 +82,8 @@ __all__ = [
     "WorkflowSettingParams",
 ]
 
-Timestamp = _dt.datetime | str  # a timezone-aware datetime, or ISO 8601 text
+Timestamp = _dt.datetime | str
+"""A timezone-aware ``datetime``, or ISO 8601 text."""
 
 # --- preferences --------------------------------------------------------------------------
 
@@ -107,12 +110,12 @@ class ConditionalSettingParams(TypedDict):
     conditions: Sequence[ConditionParams]
 
 
-#: A channel type's or a channel's setting: on, off, or on under conditions.
 ChannelSetting = bool | ConditionalSettingParams
+"""A channel type's or a channel's setting: on, off, or on under conditions."""
 
 
-#: The channel types a preference set has settings for.
 ChannelTypeName = Literal["chat", "email", "http", "in_app_feed", "push", "sms"]
+"""The channel types a preference set has settings for."""
 
 
 class ChannelTypesParams(TypedDict, total=False):
@@ -152,8 +155,8 @@ class BulkPreferenceSetParams(PreferenceSetParams, total=False):
     id: str
 
 
-#: Preference sets by set id (``"default"``, or a tenant id), as inline users and objects take them.
 InlinePreferences = Mapping[str, PreferenceSetParams]
+"""Preference sets by set id (``"default"``, or a tenant id), as inline users and objects take them."""
 
 # --- channel data ---------------------------------------------------------------------------
 
@@ -239,7 +242,6 @@ class DiscordChannelDataParams(TypedDict):
     connections: Sequence[DiscordConnectionParams]
 
 
-#: Channel data for one channel, by kind of provider.
 ChannelDataParams = (
     PushChannelDataParams
     | AwsSnsChannelDataParams
@@ -248,9 +250,10 @@ ChannelDataParams = (
     | MsTeamsChannelDataParams
     | DiscordChannelDataParams
 )
+"""Channel data for one channel, by kind of provider."""
 
-#: Channel data by channel id, as inline users, objects and tenants take it.
 InlineChannelData = Mapping[str, ChannelDataParams]
+"""Channel data by channel id, as inline users, objects and tenants take it."""
 
 # --- recipients and tenants -------------------------------------------------------------------
 
@@ -288,11 +291,11 @@ class ObjectRef(TypedDict):
     collection: str
 
 
-#: A recipient (or actor) to notify: a user id, an inline user, or an object (inline or by reference).
 RecipientParam = str | InlineUser | InlineObject
+"""A recipient (or actor) to notify: a user id, an inline user, or an object (inline or by reference)."""
 
-#: A reference to a recipient: a user id, or an object reference.
 RecipientRef = str | ObjectRef
+"""A reference to a recipient: a user id, or an object reference."""
 
 
 class TenantBrandingParams(TypedDict, total=False):
@@ -323,8 +326,8 @@ class InlineTenant(TypedDict, total=False):
     preferences: InlinePreferences | None
 
 
-#: A tenant: its id, or an inline tenant.
 TenantParam = str | InlineTenant
+"""A tenant: its id, or an inline tenant."""
 
 # --- workflows, schedules, subscriptions, audiences, filters ---------------------------------
 
@@ -346,7 +349,9 @@ _Typename = TypedDict("_Typename", {"__typename": str}, total=False)
 
 
 class ScheduleRepeatParams(_Typename, total=False):
-    """A repeat rule: ``{"frequency": "weekly", "days": ["mon"], "hours": 9, "minutes": 30}``."""
+    """A repeat rule: ``{"frequency": "weekly", "days": ["mon"], "hours": 9, "minutes": 30}``.
+
+    It may also carry ``"__typename": "ScheduleRepeat"``, as Knock returns it."""
 
     frequency: Required[Frequency]
     interval: int

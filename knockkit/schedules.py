@@ -1,9 +1,9 @@
 """Schedules: run a workflow for recipients at a time, or on repeat rules.
 
-::
-
-    schedules.create(client, "daily-digest", recipients=["jhammond"],
-                     repeats=[{"frequency": "daily", "hours": 9, "minutes": 0}])
+```python
+schedules.create(client, "daily-digest", recipients=["jhammond"],
+                 repeats=[{"frequency": "daily", "hours": 9, "minutes": 0}])
+```
 
 Repeat rules are mappings checked against the spec's ScheduleRepeatRule before sending.
 """
@@ -127,8 +127,19 @@ def create(
 ) -> builtins.list[Schedule]:
     """Schedule ``workflow`` for up to 100 recipients (one schedule each).
 
-    ``repeats`` makes it recurring (``[{"frequency": "weekly", "days": ["mon"], "hours": 9}]``);
-    ``scheduled_at`` and ``ending_at`` bound it. Recipients, actor and tenant may be inline.
+    Args:
+        client: the client to send with.
+        workflow: the key of the workflow to run.
+        recipients: up to 100 user ids, inline users or objects.
+        repeats: makes it recurring: ``[{"frequency": "weekly", "days": ["mon"], "hours": 9}]``.
+        scheduled_at: when the schedule starts (a timezone-aware datetime or ISO 8601 text).
+        ending_at: when it ends (the same forms).
+        actor: who or what the runs are on behalf of (an id, or inline).
+        data: the data each run is triggered with.
+        tenant: the tenant to run for (an id, or inline).
+
+    Returns:
+        The schedules created, one per recipient.
     """
     body: dict[str, Any] = {
         "workflow": _check_workflow(workflow),

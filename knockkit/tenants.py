@@ -1,9 +1,9 @@
 """Tenants: set, read, list and delete them, one at a time or in bulk.
 
-::
-
-    tenants.set(client, "jurassic-park", {"name": "Jurassic Park"},
-                settings={"branding": {"primary_color": "#DF1A22"}})
+```python
+tenants.set(client, "jurassic-park", {"name": "Jurassic Park"},
+            settings={"branding": {"primary_color": "#DF1A22"}})
+```
 """
 
 from __future__ import annotations

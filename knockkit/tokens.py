@@ -230,17 +230,26 @@ def sign_user_token(
     The claims are ``sub`` (the user id), ``iat``, ``exp`` (``expires_in_seconds`` later),
     ``grants`` when given, and a random ``jti`` when ``jti=True``.
 
-    ``signing_key`` is the RSA private key from the Knock dashboard (PKCS#1 or PKCS#8), as
-    PEM or base64 of PEM, in a ``str`` or in ASCII ``bytes``; without it,
-    ``KNOCK_SIGNING_KEY`` is read. EC and Ed25519 keys, certificates, public keys and
-    encrypted keys are refused with a ``ValueError`` that says which it is; an error never
-    shows the key, not even in the locals of the frames on its traceback.
+    Args:
+        user_id: the token's subject; it obeys the rules of a user id in a path (non-empty,
+            at most 256 characters, no ``/`` or ``#``, not ``.`` or ``..``).
+        signing_key: the RSA private key from the Knock dashboard (PKCS#1 or PKCS#8), as
+            PEM or base64 of PEM, in a ``str`` or in ASCII ``bytes``; without it,
+            ``KNOCK_SIGNING_KEY`` is read.
+        expires_in_seconds: an ``int`` from 1 to ``MAX_EXPIRES_IN_SECONDS`` (30 days).
+            Knock's docs name no maximum, but a user token cannot be revoked except by
+            rotating the signing key (which ends every user's token), so a leaked token
+            works until it expires: sign a new one instead of a long-lived one.
+        grants: resource grants (``user_grant``, ``object_grant``, ``tenant_grant``).
+        jti: add a random ``jti`` claim.
 
-    ``user_id`` obeys the rules of a user id in a path (non-empty, at most 256 characters,
-    no ``/`` or ``#``, not ``.`` or ``..``). ``expires_in_seconds`` is an ``int`` from 1 to
-    ``MAX_EXPIRES_IN_SECONDS`` (30 days): Knock's docs name no maximum, but a user token cannot
-    be revoked except by rotating the signing key (which ends every user's token), so a
-    leaked token works until it expires; sign a new one instead of a long-lived one.
+    Returns:
+        The signed token.
+
+    Raises:
+        ValueError: an EC or Ed25519 key, a certificate, a public key or an encrypted key
+            (the message says which), or an argument outside its rule. An error never shows
+            the key, not even in the locals of the frames on its traceback.
     """
     segment("user_id", user_id)  # the subject obeys the rules of a user id in a path
     lifetime = _check_lifetime(expires_in_seconds)

@@ -1,9 +1,11 @@
 """Users: identify, read, delete and merge them; their preferences, channel data,
 messages, schedules and subscriptions.
 
-Every function takes a :class:`knockkit.Client` first, then ids in URL order::
+Every function takes a ``knockkit.Client`` first, then ids in URL order:
 
-    users.identify(client, "jhammond", {"name": "John Hammond", "email": "jhammond@ingen.net"})
+```python
+users.identify(client, "jhammond", {"name": "John Hammond", "email": "jhammond@ingen.net"})
+```
 """
 
 from __future__ import annotations
@@ -321,7 +323,7 @@ def list_messages(
     trigger_data: Mapping[str, Any] | None = None,
     inserted_at: TimeRange | None = None,
 ) -> Page[Message]:
-    """One page of the messages sent to a user.
+    """One page of the messages sent to a user; the filters are ``messages.list``'s.
 
     ``inserted_at`` is a range: ``{"gte": datetime(...), "lt": ...}``; ``trigger_data`` a
     mapping matched against the data the workflow was triggered with.

@@ -1,19 +1,23 @@
 """Verify the signature Knock puts on outbound webhooks and on signed fetch-step requests.
 
-Knock signs each request with the endpoint's signing secret and sends one header::
+Knock signs each request with the endpoint's signing secret and sends one header:
 
-    x-knock-signature: t=<unix time in milliseconds>,s=<base64 HMAC-SHA256 of "<t>.<raw body>">
+```text
+x-knock-signature: t=<unix time in milliseconds>,s=<base64 HMAC-SHA256 of "<t>.<raw body>">
+```
 
 Pass the body exactly as it arrived (bytes, or the undecoded text), never JSON that was
-parsed and serialized again: a single changed space breaks the signature::
+parsed and serialized again: a single changed space breaks the signature:
 
-    from knockkit import webhooks
+```python
+from knockkit import webhooks
 
-    event = webhooks.verify(request.body, request.headers.get("x-knock-signature"), secret)
-    if event["type"] == "message.delivered":
-        ...
+event = webhooks.verify(request.body, request.headers.get("x-knock-signature"), secret)
+if event["type"] == "message.delivered":
+    ...
+```
 
-Or let a :class:`Receiver` verify, decode each delivery into an :class:`Event` and call your
+Or let a ``Receiver`` verify, decode each delivery into an ``Event`` and call your
 handlers by event type; ``knockkit.contrib`` mounts one in Django, Flask and Starlette/FastAPI.
 """
 
@@ -243,7 +247,7 @@ class Event(Model):
 
     @property
     def message(self) -> Message | None:
-        """``data`` decoded as a :class:`knockkit.models.Message`, for ``message.*`` events."""
+        """``data`` decoded as a ``knockkit.models.Message``, for ``message.*`` events."""
         return self._data_as("message.", Message)
 
     @property
@@ -269,7 +273,7 @@ class Event(Model):
 
 
 def parse_event(event: Mapping[str, Any]) -> Event:
-    """Decode a verified event (what :func:`verify` returns) into an :class:`Event`.
+    """Decode a verified event (what ``verify`` returns) into an ``Event``.
 
     Raises:
         WebhookVerificationError: the JSON object is not shaped like a Knock event (no
@@ -283,13 +287,15 @@ def parse_event(event: Mapping[str, Any]) -> Event:
 
 
 class Receiver:
-    """Verifies Knock's webhook deliveries and calls your handlers by event type::
+    """Verifies Knock's webhook deliveries and calls your handlers by event type.
 
-        receiver = webhooks.Receiver(secret=knockkit.env("KNOCK_WEBHOOK_SECRET"))
+    ```python
+    receiver = webhooks.Receiver(secret=knockkit.env("KNOCK_WEBHOOK_SECRET"))
 
-        @receiver.on("message.bounced", "message.undelivered")
-        def stop_emailing(event: webhooks.Event) -> None:
-            ...
+    @receiver.on("message.bounced", "message.undelivered")
+    def stop_emailing(event: webhooks.Event) -> None:
+        ...
+    ```
 
     A delivery whose signature is missing, wrong or stale, or whose body is not an event, is
     answered 400: no handler runs, and the reason (never the secret) is logged as a warning
@@ -297,10 +303,10 @@ class Receiver:
     matches its type (exact, ``"message.*"`` or ``"*"``) has returned, in the order
     registered; an event no handler matches is acknowledged too. A handler that raises makes
     the framework answer 500, and Knock delivers the event again later: make handlers
-    idempotent with :attr:`Event.key`.
+    idempotent with ``Event.key``.
 
     The framework adapters in ``knockkit.contrib`` mount a receiver in Django, Flask and
-    Starlette/FastAPI; elsewhere call :meth:`respond` with the raw body and the header.
+    Starlette/FastAPI; elsewhere call ``respond`` with the raw body and the header.
     """
 
     #: The body of a 400 answer (the reason is logged, not sent).

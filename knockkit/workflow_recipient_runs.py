@@ -1,7 +1,9 @@
-"""Workflow recipient runs: one recipient's run of a workflow, with its events::
+"""Workflow recipient runs: one recipient's run of a workflow, with its events.
 
-    for run in knockkit.paginate(workflow_recipient_runs.list, client, workflow="dinosaurs-loose"):
-        print(run.id, run.status)
+```python
+for run in knockkit.paginate(workflow_recipient_runs.list, client, workflow="dinosaurs-loose"):
+    print(run.id, run.status)
+```
 """
 
 from __future__ import annotations
@@ -34,11 +36,23 @@ def list(
     before: str | None = None,
     page_size: int | None = None,
 ) -> Page[WorkflowRecipientRun]:
-    """One page of the environment's workflow recipient runs.
+    """One page of the environment's workflow recipient runs; every filter given narrows it.
 
-    ``status`` takes queued, processing, paused, completed, cancelled; ``recipient`` a user
-    id or ``{"id": "p1", "collection": "projects"}``; ``starting_at``/``ending_at`` bound
-    when the runs started (timezone-aware datetimes or ISO 8601 strings).
+    Args:
+        client: the client to send with.
+        workflow: runs of this workflow key.
+        status: runs in one of these states: queued, processing, paused, completed, cancelled.
+        tenant: runs for this tenant.
+        has_errors: ``True`` for only the runs that had errors.
+        recipient: runs for this recipient: a user id or ``{"id": "p1", "collection": "projects"}``.
+        starting_at: runs started after this time (a timezone-aware datetime or ISO 8601 text).
+        ending_at: runs started before this time (the same forms).
+        after: the cursor to read the page after (a page's ``next_params`` give it).
+        before: the cursor to read the page before.
+        page_size: entries per page (Knock's default is 50).
+
+    Returns:
+        One page of workflow recipient runs.
     """
     if recipient is not None:
         check_recipient("recipient", recipient, reference=True)

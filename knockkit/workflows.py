@@ -18,8 +18,8 @@ from knockkit.params import RecipientParam, RecipientRef, TenantParam, TriggerSe
 
 __all__ = ["MAX_RECIPIENTS", "cancel", "trigger"]
 
-#: Knock's limit on recipients per trigger (and per cancel).
 MAX_RECIPIENTS = 1000
+"""Knock's limit on recipients per trigger (and per cancel)."""
 
 Recipient = RecipientParam  # a user id, an inline user, or an object (inline or by reference)
 
@@ -39,10 +39,22 @@ def trigger(
 ) -> TriggerResult:
     """Trigger workflow ``key`` for up to 1,000 recipients.
 
-    Recipients (and the actor) are user ids, inline users (``{"id": "u1", "email": ...}``,
-    identified as part of the trigger) or object references (``{"id": "p1",
-    "collection": "projects"}``). ``tenant`` is an id or an inline tenant. ``settings``
-    holds run settings such as ``{"sandbox_mode": True}``.
+    Args:
+        client: the client to send with.
+        key: the workflow's key.
+        recipients: up to 1,000 user ids, inline users (``{"id": "u1", "email": ...}``,
+            identified as part of the trigger) or object references (``{"id": "p1",
+            "collection": "projects"}``).
+        actor: who caused the trigger, given as a recipient is.
+        data: the variables the workflow's templates and conditions read.
+        tenant: a tenant id or an inline tenant.
+        cancellation_key: the key that ``cancel`` cancels this run by.
+        settings: run settings such as ``{"sandbox_mode": True}``.
+        idempotency_key: makes the trigger safe to repeat (and to retry): Knock runs the
+            workflow once per key, within its 24-hour idempotency window.
+
+    Returns:
+        A ``TriggerResult``, whose ``workflow_run_id`` names the run.
     """
     body: dict[str, Any] = {"recipients": check_recipients("recipients", recipients, MAX_RECIPIENTS)}
     if actor is not None:

@@ -1,7 +1,7 @@
 """A local Knock: the fake Knock API serving the workflows in examples/knock/workflows, with
 real rendered messages. Your code talks to it over HTTP as it would to Knock; here a knockkit
 client identifies a user, triggers two workflows, moves the clock past a batch and a delay,
-and reads each message's content back from the API. No Knock account, no network:
+and reads each message's content back from the API. No Knock account, no network.
 
     pip install 'knockkit[local]'
     python examples/knock/local_knock.py [WORKFLOWS_DIR] [--inbox]

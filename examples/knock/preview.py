@@ -1,5 +1,5 @@
 """Run the sample workflows in examples/knock/workflows on the local engine and print
-what each step did, with the rendered messages. No Knock account, no server, no network:
+what each step did, with the rendered messages. No Knock account, no server, no network.
 
     pip install 'knockkit[local]'
     python examples/knock/preview.py [WORKFLOWS_DIR]

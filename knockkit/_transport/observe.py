@@ -132,7 +132,7 @@ class Watch:
 
 
 def watch(client: Client, method: str, template: str, path: str) -> Watch | None:
-    """A :class:`Watch` for a request, or ``None`` when no hook and no DEBUG line wants one."""
+    """A ``Watch`` for a request, or ``None`` when no hook and no DEBUG line wants one."""
     debug = logger.isEnabledFor(logging.DEBUG)
     if client.on_request is None and client.on_response is None and client.hooks is None and not debug:
         return None

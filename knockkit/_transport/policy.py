@@ -1,6 +1,6 @@
 """What every attempt obeys, whatever sends it: retries, Retry-After, body budgets, errors, redaction.
 
-An executor sends one attempt and reports an :class:`Outcome`; the functions here decide
+An executor sends one attempt and reports an ``Outcome``; the functions here decide
 how much of the body to keep, whether and when to try again, and what error the caller
 sees. Nothing here does I/O, so the same rules serve every transport.
 """

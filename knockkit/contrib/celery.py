@@ -1,14 +1,14 @@
 """Exactly-once triggers from Celery.
 
-::
+```python
+from celery import Celery
+from knockkit.contrib.celery import trigger_task
 
-    from celery import Celery
-    from knockkit.contrib.celery import trigger_task
+app = Celery("myapp", broker="redis://localhost:6379/0")
+trigger = trigger_task(app, MyKnock)                   # a task on your app
 
-    app = Celery("myapp", broker="redis://localhost:6379/0")
-    trigger = trigger_task(app, MyKnock)                   # a task on your app
-
-    trigger.delay("order-placed", recipients=["jhammond"], data={"order": 42})
+trigger.delay("order-placed", recipients=["jhammond"], data={"order": 42})
+```
 
 The trigger's Idempotency-Key is fixed when the task is enqueued (derived from the task id
 Celery assigns then, or the ``idempotency_key`` you pass) and is the same on every attempt:
@@ -16,7 +16,7 @@ the client's own retries, Celery retries, and a redelivery after a worker died. 
 often the task runs, Knock runs the workflow once (within its 24-hour idempotency window).
 
 Knock's 429 and 5xx answers and connection errors become Celery retries, waiting what
-Retry-After says or backing off exponentially (:func:`knockkit.contrib.jobs.retry_delay`); a
+Retry-After says or backing off exponentially (``knockkit.contrib.jobs.retry_delay``); a
 trigger Knock refused (another 4xx) fails at once, unretried.
 """
 
@@ -56,9 +56,18 @@ def trigger_task(
     data, tenant, cancellation_key, settings, idempotency_key``), which must be
     JSON-serializable, and returns the workflow run id. It is ``acks_late`` with
     ``reject_on_worker_lost``, so a task whose worker died is run again (with the same key).
-    ``retry_backoff`` is the first wait in seconds, doubling per retry up to
-    ``retry_backoff_max``; after ``max_retries`` retries the task fails with Knock's error.
-    Other keywords are Celery task options.
+
+    Args:
+        app: the Celery app to register the task on.
+        instance: the declared ``KnockInstance`` whose client the task triggers with.
+        name: the task's name; ``knockkit.trigger.<instance class name>`` when not given.
+        max_retries: retries before the task fails with Knock's error.
+        retry_backoff: the first wait between retries, in seconds, doubling per retry.
+        retry_backoff_max: the longest wait between retries, in seconds.
+        **task_options: other Celery task options.
+
+    Returns:
+        The registered task.
     """
     if not (isinstance(instance, type) and issubclass(instance, KnockInstance)) or instance is KnockInstance:
         raise TypeError("instance must be a declared KnockInstance subclass (class MyKnock(KnockInstance, app=...))")

@@ -1,8 +1,10 @@
-"""knockkit for Flask: settings from ``app.config["KNOCKKIT"]`` and a webhook blueprint::
+"""knockkit for Flask: settings from ``app.config["KNOCKKIT"]`` and a webhook blueprint.
 
-    app.config["KNOCKKIT"] = {"MyKnock": {"api_key": knockkit.env("KNOCK_KEY")}}
-    Knock(app)                                   # or knock = Knock(); knock.init_app(app)
-    app.register_blueprint(webhook_blueprint(receiver))
+```python
+app.config["KNOCKKIT"] = {"MyKnock": {"api_key": knockkit.env("KNOCK_KEY")}}
+Knock(app)                                   # or knock = Knock(); knock.init_app(app)
+app.register_blueprint(webhook_blueprint(receiver))
+```
 
 Inside an app context, ``MyKnock.client()`` resolves its settings from the *current* app's
 config, so two apps in one process keep theirs apart; outside any app context it falls back
@@ -21,8 +23,8 @@ from knockkit.webhooks import HEADER, Receiver
 
 __all__ = ["CONFIG_KEY", "Knock", "webhook_blueprint"]
 
-#: The config key holding ``{"MyKnock": {...settings...}}``.
 CONFIG_KEY = "KNOCKKIT"
+"""The config key holding ``{"MyKnock": {...settings...}}``."""
 _WHERE = f"app.config[{CONFIG_KEY!r}]"
 _EXTENSION = "knockkit"
 

@@ -4,16 +4,18 @@ A job that triggers a workflow can run more than once: the runner retries it aft
 or runs it again after a worker died, and Knock may have processed the first attempt even
 if its answer was lost. Knock drops a repeated trigger that carries the same
 ``Idempotency-Key`` (for 24 hours), so: fix the key *before* the job is enqueued, from
-something that names the app's event, and pass it on every attempt::
+something that names the app's event, and pass it on every attempt:
 
-    from knockkit import workflows
-    from knockkit.contrib import jobs
+```python
+from knockkit import workflows
+from knockkit.contrib import jobs
 
-    def send_order_placed(order_id):                      # the job; may run several times
-        workflows.trigger(MyKnock.client(), "order-placed", recipients=[...],
-                          idempotency_key=jobs.idempotency_key("order-placed", order_id))
+def send_order_placed(order_id):                      # the job; may run several times
+    workflows.trigger(MyKnock.client(), "order-placed", recipients=[...],
+                      idempotency_key=jobs.idempotency_key("order-placed", order_id))
+```
 
-and let :func:`retry_delay` say whether, and when, a failed attempt should be retried.
+and let ``retry_delay`` say whether, and when, a failed attempt should be retried.
 """
 
 from __future__ import annotations
@@ -45,15 +47,20 @@ def idempotency_key(workflow: str, event_id: str | int | uuid.UUID) -> str:
 
 
 def retry_delay(error: BaseException, attempt: int, *, base: float = 1.0, cap: float = 600.0) -> float | None:
-    """Seconds to wait before retrying a trigger that raised ``error`` on attempt ``attempt``
-    (0 for the first), or None when retrying cannot help.
+    """Seconds to wait before retrying a trigger that raised ``error``, or None when retrying cannot help.
 
-    - Knock's ``Retry-After`` (``RateLimitError.retry_after``) when it sent one;
-    - else, for what the client itself retries (connection errors, timeouts, 408, 409, 429
-      and 5xx), ``base * 2**attempt`` seconds, at most ``cap``, less up to 25 % jitter;
-    - None for everything else: a request Knock refused (400, 401, 403, 404, 422) fails the
-      same way every time, and so does bad input (``ValueError``, ``TypeError``) or a
-      missing key.
+    Args:
+        error: what the attempt raised.
+        attempt: the attempt that raised it, 0 for the first.
+        base: the first wait, in seconds.
+        cap: the longest wait, in seconds.
+
+    Returns:
+        Knock's ``Retry-After`` (``RateLimitError.retry_after``) when it sent one; else, for
+        what the client itself retries (connection errors, timeouts, 408, 409, 429 and 5xx),
+        ``base * 2**attempt`` seconds, at most ``cap``, less up to 25 % jitter; None for
+        everything else: a request Knock refused (400, 401, 403, 404, 422) fails the same
+        way every time, and so does bad input (``ValueError``, ``TypeError``) or a missing key.
     """
     if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 0:
         raise ValueError(f"attempt must be a whole number >= 0, got {attempt!r}")

@@ -1,14 +1,16 @@
 """Starlette / FastAPI: an ``AsyncClient`` dependency, a lifespan that closes the pool, and a
-route that receives Knock's webhooks::
+route that receives Knock's webhooks.
 
-    from knockkit.contrib.starlette import async_client, lifespan, webhook_route
+```python
+from knockkit.contrib.starlette import async_client, lifespan, webhook_route
 
-    app = FastAPI(lifespan=lifespan)                  # or Starlette(lifespan=lifespan, routes=[...])
-    app.router.routes.append(webhook_route(receiver))
+app = FastAPI(lifespan=lifespan)                  # or Starlette(lifespan=lifespan, routes=[...])
+app.router.routes.append(webhook_route(receiver))
 
-    @app.post("/alerts")
-    async def alert(aclient: AsyncClient = Depends(async_client(MyKnock))):
-        await workflows.trigger(aclient, "dinosaurs-loose", recipients=["jhammond"])
+@app.post("/alerts")
+async def alert(aclient: AsyncClient = Depends(async_client(MyKnock))):
+    await workflows.trigger(aclient, "dinosaurs-loose", recipients=["jhammond"])
+```
 
 Handlers may be ``async def`` (awaited) or plain functions (run in the thread pool, so a
 slow handler does not block the event loop).
@@ -77,5 +79,5 @@ def webhook_endpoint(receiver: Receiver) -> Callable[[Request], Awaitable[Respon
 
 
 def webhook_route(receiver: Receiver, path: str = "/webhooks/knock") -> Route:
-    """A POST route at ``path`` for :func:`webhook_endpoint`."""
+    """A POST route at ``path`` for ``webhook_endpoint``."""
     return Route(path, webhook_endpoint(receiver), methods=["POST"], name="knockkit_webhook")

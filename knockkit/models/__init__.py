@@ -1,9 +1,9 @@
 """Typed, frozen values for what Knock returns, and the one converter that reads them.
 
 Every shape Knock's API reference defines is a model, at every depth: a message's
-``recipient`` is a user id or an :class:`ObjectReference`, its ``source`` a
-:class:`MessageSource`; a preference set's ``channel_types`` a :class:`ChannelTypePreferences`;
-channel data a model per kind of channel (:class:`PushChannelData`, :class:`SlackChannelData`...).
+``recipient`` is a user id or an ``ObjectReference``, its ``source`` a
+``MessageSource``; a preference set's ``channel_types`` a ``ChannelTypePreferences``;
+channel data a model per kind of channel (``PushChannelData``, ``SlackChannelData``...).
 Unions are told apart the way Knock does (``__typename``, ``collection``, the provider).
 
 Every model keeps every key it was given: keys it does not name are kept in

@@ -1,6 +1,6 @@
 """The base of every model, and how a model class becomes a frozen attrs class.
 
-Models are written as ``@model(kw_only=True)`` classes deriving from :class:`Model`. The type
+Models are written as ``@model(kw_only=True)`` classes deriving from ``Model``. The type
 checker reads ``model`` as ``attrs.frozen`` (mypy's attrs plugin types them: keyword-only
 ``__init__``, read-only fields). At run time the attrs class is made the first time the
 model is used: decoded, constructed, or asked about by attrs (``attrs.fields``,
@@ -23,8 +23,10 @@ __all__ = ["Datetime", "Json", "Model", "Pick", "build", "model", "unknown_keys"
 
 T = TypeVar("T")
 
-Json = Any  # a decoded JSON value whose shape the spec leaves open
+Json = Any
+"""A decoded JSON value whose shape Knock's API reference leaves open."""
 Datetime = _dt.datetime | None
+"""A timestamp Knock sent (ISO 8601, read into a ``datetime.datetime`` with its offset), or ``None``."""
 
 _LOCK = threading.RLock()
 _BUILDING: set[type] = set()

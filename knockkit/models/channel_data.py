@@ -3,11 +3,13 @@
 ``ChannelData.data`` is a model per kind of channel, told apart by the ``provider`` Knock
 names beside it or, without one, by the keys only that kind has (``tokens``, ``target_arns``,
 ``player_ids``, a Slack ``token``, Microsoft Teams keys). Chat data whose connections fit
-more than one provider (only incoming webhooks, or none) stays the mapping Knock sent::
+more than one provider (only incoming webhooks, or none) stays the mapping Knock sent:
 
-    data = users.get_channel_data(client, "jhammond", APNS_CHANNEL).data
-    if isinstance(data, PushChannelData):
-        data.tokens[0]
+```python
+data = users.get_channel_data(client, "jhammond", APNS_CHANNEL).data
+if isinstance(data, PushChannelData):
+    data.tokens[0]
+```
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class RecipientSnapshot(Model):
 class Message(Model):
     """A message produced by a workflow run for one recipient on one channel.
 
-    ``recipient`` and ``actors`` are references: a user's id, or an :class:`ObjectReference`.
+    ``recipient`` and ``actors`` are references: a user's id, or an ``ObjectReference``.
     """
 
     id: str

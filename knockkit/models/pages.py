@@ -28,7 +28,7 @@ class Page(Generic[T], metaclass=_ModelType):
     """One page of a list: iterate it, or read ``entries`` and ``page_info``.
 
     ``next_params`` holds the arguments that fetch the following page (``{"after": ...}``
-    for Knock's cursors), or ``None`` on the last page; :func:`knockkit.paginate` uses it.
+    for Knock's cursors), or ``None`` on the last page; ``knockkit.paginate`` uses it.
     """
 
     entries: list[T]

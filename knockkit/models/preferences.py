@@ -1,12 +1,14 @@
 """Preferences: a recipient's preference set, per channel type, channel, workflow and category.
 
 Every setting is either a boolean (opted in or out) or an object whose ``conditions`` decide
-at send time; workflows and categories may also carry their own channel-type settings::
+at send time; workflows and categories may also carry their own channel-type settings:
 
-    prefs = users.get_preferences(client, "jhammond")
-    setting = (prefs.workflows or {}).get("new-comment")
-    if isinstance(setting, WorkflowPreference) and setting.channel_types:
-        setting.channel_types.email    # True, False, a ConditionalSetting, or None
+```python
+prefs = users.get_preferences(client, "jhammond")
+setting = (prefs.workflows or {}).get("new-comment")
+if isinstance(setting, WorkflowPreference) and setting.channel_types:
+    setting.channel_types.email    # True, False, a ConditionalSetting, or None
+```
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ class ConditionalSetting(Model):
 
 @model(kw_only=True)
 class ChannelTypePreferences(Model):
-    """A setting per channel type: ``True``/``False``, a :class:`ConditionalSetting`, or ``None`` if not set.
+    """A setting per channel type: ``True``/``False``, a ``ConditionalSetting``, or ``None`` if not set.
     Channel types Knock adds later are in ``extra``, as sent."""
 
     chat: bool | ConditionalSetting | None = None

@@ -72,11 +72,11 @@ def _recipient_kind(value: Mapping[str, Any], _parent: object) -> type:
     return User
 
 
-#: A recipient as Knock returns it in full: a :class:`User` or an :class:`Object`.
 Recipient = Annotated[User | Object, Pick(_recipient_kind)]
+"""A recipient as Knock returns it in full: a ``User`` or an ``Object``."""
 
-#: A reference to a recipient: a user's id, or an :class:`ObjectReference`.
 RecipientReference = str | ObjectReference
+"""A reference to a recipient: a user's id, or an ``ObjectReference``."""
 
 
 @model(kw_only=True)

@@ -57,7 +57,22 @@ def list_channels(
 ) -> Page[MsTeamsChannel]:
     """The channels of one Microsoft Teams team (archived and private ones are left out by default).
 
-    ``filter`` and ``select`` are Graph's ``$filter`` (``"displayName eq 'General'"``) and ``$select``.
+    Args:
+        client: the client to send with.
+        channel_id: the Knock chat channel for Microsoft Teams.
+        team_id: the team whose channels to list.
+        tenant: the tenant that holds the Microsoft Entra tenant id (give this or
+            ``ms_teams_tenant_object``).
+        ms_teams_tenant_object: the object that holds it: ``{"object_id": ..., "collection": ...}``.
+        filter: Graph's ``$filter`` (``"displayName eq 'General'"``).
+        select: Graph's ``$select`` (the properties to return).
+
+    Returns:
+        The team's channels.
+
+    Raises:
+        ValueError: ``team_id`` is empty, or neither or both of ``tenant`` and
+            ``ms_teams_tenant_object`` are given.
     """
     if not isinstance(team_id, str) or not team_id:
         raise ValueError("team_id must be a non-empty string")
@@ -87,7 +102,22 @@ def list_teams(
     """One page of the Microsoft Teams teams in the tenant; ``Page.next_params`` carries Graph's
     skip token, so ``knockkit.paginate(ms_teams.list_teams, client, channel_id, tenant=...)`` walks them all.
 
-    ``top`` is Graph's ``$top`` (teams per page); ``skip_token`` its ``$skiptoken``.
+    Args:
+        client: the client to send with.
+        channel_id: the Knock chat channel for Microsoft Teams.
+        tenant: the tenant that holds the Microsoft Entra tenant id (give this or
+            ``ms_teams_tenant_object``).
+        ms_teams_tenant_object: the object that holds it: ``{"object_id": ..., "collection": ...}``.
+        filter: Graph's ``$filter``.
+        select: Graph's ``$select`` (the properties to return).
+        top: Graph's ``$top``: teams per page.
+        skip_token: Graph's ``$skiptoken`` for the next page (a page's ``next_params`` give it).
+
+    Returns:
+        One page of teams.
+
+    Raises:
+        ValueError: neither or both of ``tenant`` and ``ms_teams_tenant_object`` are given.
     """
     options = {"$filter": filter, "$select": select, "$top": top, "$skiptoken": skip_token}
     query = {"ms_teams_tenant_object": _holder(tenant, ms_teams_tenant_object), "query_options": options}

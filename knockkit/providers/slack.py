@@ -56,7 +56,22 @@ def list_channels(
     """One page of the workspace's Slack channels; ``Page.next_params`` carries Slack's cursor,
     so ``knockkit.paginate(slack.list_channels, client, channel_id, tenant=...)`` walks them all.
 
-    ``types`` is Slack's comma-separated list (``"public_channel,private_channel"``).
+    Args:
+        client: the client to send with.
+        channel_id: the Knock chat channel the Slack app is connected to.
+        tenant: the tenant that holds the access token (give this or ``access_token_object``).
+        access_token_object: the object that holds it: ``{"object_id": ..., "collection": ...}``.
+        cursor: Slack's cursor for the next page (a page's ``next_params`` give it).
+        limit: channels per page.
+        exclude_archived: leave archived channels out.
+        types: Slack's comma-separated list of channel types (``"public_channel,private_channel"``).
+        team_id: Slack's id of the workspace to list, for an app installed across an organization.
+
+    Returns:
+        One page of Slack channels.
+
+    Raises:
+        ValueError: neither or both of ``tenant`` and ``access_token_object`` are given.
     """
     options = {
         "cursor": cursor,

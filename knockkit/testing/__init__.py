@@ -1,14 +1,14 @@
 """knockkit.testing: a stateful fake of Knock's API for tests (moto for Knock).
 
-::
+```python
+from knockkit.testing import FakeKnock
 
-    from knockkit.testing import FakeKnock
-
-    with FakeKnock() as fake:
-        fake.add_workflow("dinosaurs-loose", steps=["in_app_feed", "email"])
-        client = fake.client()
-        ...
-        fake.assert_message_sent(recipient="jhammond", channel_type="email")
+with FakeKnock() as fake:
+    fake.add_workflow("dinosaurs-loose", steps=["in_app_feed", "email"])
+    client = fake.client()
+    ...
+    fake.assert_message_sent(recipient="jhammond", channel_type="email")
+```
 
 With pytest, the ``knock`` and ``knock_client`` fixtures give a fake (reset for each
 test) and a client for it. ``python -m knockkit.testing`` serves a fake on a port.

@@ -36,7 +36,7 @@ class Fault:
 
 
 class FaultInjection:
-    """``fail_next``, ``drop_next``, ``slow_next`` and ``latency`` of :class:`FakeKnock`."""
+    """``fail_next``, ``drop_next``, ``slow_next`` and ``latency`` of ``FakeKnock``."""
 
     _state: State
     _faults: list[Fault]

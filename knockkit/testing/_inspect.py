@@ -39,7 +39,7 @@ class RecipientRun:
 
 
 class Inspection:
-    """The reading and asserting half of :class:`FakeKnock`."""
+    """The reading and asserting half of ``FakeKnock``."""
 
     _state: State
     _requests: list[RecordedRequest]
@@ -53,7 +53,7 @@ class Inspection:
         status: str | None = None,
         tenant: str | None = None,
     ) -> list[Message]:
-        """The messages the fake has created, oldest first, as :class:`knockkit.models.Message`."""
+        """The messages the fake has created, oldest first, as ``knockkit.models.Message``."""
         from knockkit.models import Message, structure
 
         with self._state.lock:

@@ -17,7 +17,7 @@ FAKE_SLACK_TEAM_ID = "T0FAKEKNOCK"
 
 
 class ProviderDeclarations:
-    """``add_slack_channels``, ``add_ms_teams_teams`` and ``add_ms_teams_channels`` of :class:`FakeKnock`."""
+    """``add_slack_channels``, ``add_ms_teams_teams`` and ``add_ms_teams_channels`` of ``FakeKnock``."""
 
     _state: State
     _upkeep: Upkeep
@@ -29,7 +29,7 @@ class ProviderDeclarations:
 
         Each is Slack's conversation: ``{"id": "C01", "name": "general"}`` plus, optionally,
         ``is_private``, ``is_im``, ``is_mpim``, ``is_archived`` (honoured by the ``types`` and
-        ``exclude_archived`` options) and ``context_team_id`` (default :data:`FAKE_SLACK_TEAM_ID`).
+        ``exclude_archived`` options) and ``context_team_id`` (default ``FAKE_SLACK_TEAM_ID``).
         A channel with an id already declared replaces it."""
         defaults = {"is_private": False, "is_im": False, "context_team_id": FAKE_SLACK_TEAM_ID}
         self._declare(self._state.slack_channels, channel_id, channel_id, channels, ("id", "name"), defaults)

@@ -55,16 +55,18 @@ class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
     data, subscriptions, audiences, workflows (trigger and cancel), messages (with their
     contents, events and activities), feeds, schedules, bulk operations and the Slack and
     Microsoft Teams provider calls with the paths and JSON shapes of Knock's API, and runs
-    the workflows a test declares::
+    the workflows a test declares:
 
-        with FakeKnock() as fake:
-            fake.add_workflow("dinosaurs-loose", steps=["in_app_feed", "email"])
-            client = fake.client()
-            users.identify(client, "jhammond", {"email": "jhammond@ingen.net"})
-            workflows.trigger(client, "dinosaurs-loose", recipients=["jhammond"])
-            fake.assert_message_sent(recipient="jhammond", channel_type="email")
+    ```python
+    with FakeKnock() as fake:
+        fake.add_workflow("dinosaurs-loose", steps=["in_app_feed", "email"])
+        client = fake.client()
+        users.identify(client, "jhammond", {"email": "jhammond@ingen.net"})
+        workflows.trigger(client, "dinosaurs-loose", recipients=["jhammond"])
+        fake.assert_message_sent(recipient="jhammond", channel_type="email")
+    ```
 
-    The server starts when the object is made and stops on :meth:`close` (or leaving the
+    The server starts when the object is made and stops on ``close`` (or leaving the
     ``with`` block). Every method is thread-safe: one lock guards all state.
 
     ``db=PATH`` keeps the state in an SQLite file (created if missing): a new FakeKnock on
@@ -112,12 +114,12 @@ class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
         return f"http://{_HOST}:{self.port}"
 
     def client(self, **overrides: Any) -> Client:
-        """A :class:`knockkit.Client` for this fake: its key, its URL, retries that wait
+        """A ``knockkit.Client`` for this fake: its key, its URL, retries that wait
         milliseconds, and ``Retry-After`` honoured up to one second. Keywords override."""
         return Client(**self._client_settings(overrides))
 
     def async_client(self, **overrides: Any) -> AsyncClient:
-        """The same as :meth:`client`, as a :class:`knockkit.AsyncClient`."""
+        """The same as ``client``, as a ``knockkit.AsyncClient``."""
         return AsyncClient(**self._client_settings(overrides))
 
     def _client_settings(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -177,9 +179,9 @@ class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
 
         ``steps`` are channel types (``"in_app_feed"``, ``"email"``, ``"sms"``, ``"push"``,
         ``"chat"``, ``"http"``), ``"delay"``/``"batch"`` (which hold the run until
-        :meth:`release`, so it can be cancelled), :class:`Step` values, or mappings such as
+        ``release``, so it can be cancelled), ``Step`` values, or mappings such as
         ``{"type": "push", "channel_id": APNS_CHANNEL}``. A channel step without a channel id
-        uses :meth:`channel_id` of its type.
+        uses ``channel_id`` of its type.
         """
         if not isinstance(key, str) or not key:
             raise ValueError("a workflow key must be a non-empty string")
@@ -201,10 +203,10 @@ class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
     def load_workflows(self, path: str | os.PathLike[str]) -> list[str]:
         """Load the workflows in a Knock CLI directory (``knock workflow pull --all``): a
         folder per workflow with its ``workflow.json`` and template files. Triggering one
-        runs it through the local engine (:mod:`knockkit.testing.engine`): templates are
+        runs it through the local engine (``knockkit.testing.engine``): templates are
         rendered with Liquid, conditions evaluated, delays and batches held on
-        :attr:`clock`. Returns the keys loaded; a malformed file raises
-        ``WorkflowFileError`` naming it. A workflow declared with :meth:`add_workflow`
+        ``clock``. Returns the keys loaded; a malformed file raises
+        ``WorkflowFileError`` naming it. A workflow declared with ``add_workflow``
         under the same key wins."""
         with self._state.lock:
             return self._local().load(path)

@@ -7,12 +7,12 @@ Fixtures:
 - ``knock_async_client``: the same as a ``knockkit.AsyncClient`` (await the endpoint functions);
 - ``knockkit_fake_server``: the session's one FakeKnock, not reset (the others build on it).
 
-::
-
-    def test_alert(knock, knock_client):
-        knock.add_workflow("dinosaurs-loose", steps=["email"])
-        ...
-        knock.assert_message_sent(recipient="jhammond", channel_type="email")
+```python
+def test_alert(knock, knock_client):
+    knock.add_workflow("dinosaurs-loose", steps=["email"])
+    ...
+    knock.assert_message_sent(recipient="jhammond", channel_type="email")
+```
 
 While the plugin is active, a test cannot reach a real Knock environment by mistake:
 

@@ -1,10 +1,12 @@
-"""A Django view that receives Knock's webhooks through a :class:`knockkit.webhooks.Receiver`::
+"""A Django view that receives Knock's webhooks through a ``knockkit.webhooks.Receiver``.
 
-    # urls.py
-    from knockkit.contrib.django.views import webhook_view
-    from myapp.knock import receiver
+```python
+# urls.py
+from knockkit.contrib.django.views import webhook_view
+from myapp.knock import receiver
 
-    urlpatterns = [path("webhooks/knock/", webhook_view(receiver))]
+urlpatterns = [path("webhooks/knock/", webhook_view(receiver))]
+```
 """
 
 from __future__ import annotations

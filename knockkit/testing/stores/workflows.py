@@ -47,8 +47,8 @@ class Step:
 
     ``channel_id`` is the Knock channel the step sends through (push and chat steps need
     the recipient's channel data for exactly this id); it defaults to
-    :func:`default_channel_id` of the type. ``"delay"`` and ``"batch"`` steps hold the
-    run until :meth:`FakeKnock.release`; a batch step also folds later triggers for the
+    ``FakeKnock.channel_id`` of the type. ``"delay"`` and ``"batch"`` steps hold the
+    run until ``FakeKnock.release``; a batch step also folds later triggers for the
     same recipient into the held run as extra activities.
     """
 
