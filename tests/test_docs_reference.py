@@ -35,16 +35,6 @@ PACKAGE = ROOT / "knockkit"
 REFERENCE = ROOT / "docs" / "reference"
 
 ROLE = re.compile(r":(?:meth|class|func|attr|mod|data|exc|obj):`")
-# The fake Knock's internals (its stores, routes, persistence, engine), being reworked by others
-# now: converted when that work has landed. FakeKnock (all its halves), the package and the
-# plugin, which the reference shows, are checked.
-FAKE_PUBLIC = ("__init__.py", "plugin.py", "_server.py", "_inspect.py", "_faults.py", "_providers.py")
-
-
-def not_yet(name: str) -> bool:
-    return name.startswith("testing/") and name.removeprefix("testing/") not in FAKE_PUBLIC
-
-
 # --- docstrings -------------------------------------------------------------------------------
 
 
@@ -60,8 +50,6 @@ def test_docstrings_have_no_rest_roles_or_literal_blocks() -> None:
     problems, checked = [], 0
     for path in sorted(PACKAGE.rglob("*.py")):
         name = path.relative_to(PACKAGE).as_posix()
-        if not_yet(name):
-            continue
         for line, text in docstrings(path):
             checked += 1
             for offset, row in enumerate(text.splitlines()):
@@ -90,11 +78,12 @@ def test_every_public_module_has_a_reference_page() -> None:
     public = {m for m in modules if not any(part.startswith("_") for part in m.split("."))}
     # Packages whose pages list their modules; Page and PageInfo (on requests.md, by their
     # public names); Django's app config and checks (INSTALLED_APPS plumbing). Of the fake,
-    # the package (FakeKnock, Step...) and the plugin: the rest is its machinery (the engine
-    # is documented in local-knock.md).
+    # the package (FakeKnock, Step...), the plugin and the engine's package (its public names):
+    # the rest is its machinery.
     unlisted = {"knockkit", "knockkit.providers", "knockkit.contrib", "knockkit.models.pages",
                 "knockkit.contrib.django.apps", "knockkit.contrib.django.checks"}  # fmt: skip
-    fake = {m for m in public if m.startswith("knockkit.testing.")} - {"knockkit.testing.plugin"}
+    fake = {m for m in public if m.startswith("knockkit.testing.")} - {"knockkit.testing.plugin",
+                                                                     "knockkit.testing.engine"}
     missing = sorted(public - shown - unlisted - fake)
     assert not missing, f"no page in docs/reference/ shows {missing}"
 
@@ -225,16 +214,6 @@ def test_the_pygments_stylesheet_is_what_pygments_generates() -> None:
 
 
 # --- in a browser -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """This module's own browser (conftest's is per session): while Playwright's sync API is
-    open, the thread counts as running an event loop, and the ``asyncio.run`` of later tests
-    would fail. Closed at the end of the module."""
-    from tests.browser import launch
-
-    yield from launch()
 
 
 @pytest.fixture(scope="module")

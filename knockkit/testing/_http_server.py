@@ -7,7 +7,7 @@ sits in a selector (no thread), only a readable connection is handed to a worker
 request at a time, and a connection idle for ``idle_timeout`` seconds is closed.
 HTTP pipelining is not supported (no common client pipelines).
 
-:class:`FakeServer` and :class:`FakeHandler` serve a :class:`FakeKnock` on it: framing,
+`FakeServer` and `FakeHandler` serve a `FakeKnock` on it: framing,
 the body and query read, faults applied, the request recorded, the answer written.
 """
 

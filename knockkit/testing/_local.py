@@ -1,5 +1,5 @@
 """The fake's bridge to the local workflow engine: workflows loaded from a Knock CLI
-directory run through :class:`~knockkit.testing.engine.Engine`; their ``sent`` outcomes
+directory run through `knockkit.testing.engine.Engine`; their ``sent`` outcomes
 become the fake's messages, with the rendered content. Callers hold the state's lock.
 
 The engine (and Liquid) is imported only when a directory is loaded, so

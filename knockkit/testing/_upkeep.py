@@ -2,7 +2,7 @@
 (``db=``) and, with ``real_time=True``, continuing held runs and firing schedules when they
 fall due with no request arriving.
 
-:meth:`Upkeep.changed` is called (with the state's lock held) after everything that may
+`Upkeep.changed` is called (with the state's lock held) after everything that may
 change state: a request that is not a GET, a clock move, a release, a reset. It saves what
 changed and wakes the timer, whose next due time may now be sooner.
 """

@@ -85,7 +85,7 @@ def _text(value: Any) -> str:
 
 
 def decode(value: Any) -> Any:
-    """The value :func:`encode` was given."""
+    """The value `encode` was given."""
     if isinstance(value, list):
         return [decode(v) for v in value]
     if not isinstance(value, dict):
@@ -178,7 +178,7 @@ def needs_engine(families: Mapping[str, Any]) -> bool:
 
 
 class StateFile:
-    """An SQLite file of families; :meth:`save` writes what changed since the last save."""
+    """An SQLite file of families; `save` writes what changed since the last save."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)

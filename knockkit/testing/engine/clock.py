@@ -27,9 +27,9 @@ _DAY_SETS = {"weekdays": _DAYS[:5], "weekends": _DAYS[5:]}
 class Clock:
     """The engine's notion of now (always timezone-aware, UTC).
 
-    A manual clock (the default) stands still until :meth:`advance` or :meth:`set`; a
+    A manual clock (the default) stands still until `advance` or `set`; a
     ``real_time`` clock follows the wall clock, and ``advance``/``set`` shift it. Either
-    only moves forward. Callbacks given to :meth:`subscribe` are called with the new time
+    only moves forward. Callbacks given to `subscribe` are called with the new time
     after every change (outside the clock's lock), so an engine can release what is due.
     """
 

@@ -1,12 +1,12 @@
-"""The local workflow engine: triggers in, step outcomes out, time from a :class:`Clock`.
+"""The local workflow engine: triggers in, step outcomes out, time from a `Clock`.
 
-::
-
-    engine = Engine(Clock(), workflows=load_workflows("knock/workflows"))
-    result = engine.trigger("new-comment", Trigger(recipient={"id": "jhammond", "email": ...}))
-    for outcome in result.outcomes: print(outcome.line())
-    engine.clock.advance(minutes=5)
-    for outcome in engine.run_due(): print(outcome.line())   # what the delay held, now sent
+```python
+engine = Engine(Clock(), workflows=load_workflows("knock/workflows"))
+result = engine.trigger("new-comment", Trigger(recipient={"id": "jhammond", "email": ...}))
+for outcome in result.outcomes: print(outcome.line())
+engine.clock.advance(minutes=5)
+for outcome in engine.run_due(): print(outcome.line())   # what the delay held, now sent
+```
 
 It knows nothing of HTTP or of the fake's store: the caller passes each recipient's
 serialized profile in, and turns ``sent`` outcomes into messages. It is not thread-safe;
@@ -45,7 +45,7 @@ class Engine:
     ``vars`` are the environment variables templates see as ``vars``. ``gate`` decides
     whether a recipient can get a channel step's message (return a reason to skip it);
     ``fetch`` answers fetch steps' requests (the engine never sends them). Every call
-    that moves runs returns the :class:`StepOutcome` values it produced, in order.
+    that moves runs returns the `StepOutcome` values it produced, in order.
     """
 
     def __init__(
@@ -96,7 +96,7 @@ class Engine:
         return self._drain(self.clock.now())
 
     def advance(self, **delta: float) -> list[StepOutcome]:
-        """``clock.advance(**delta)`` and then :meth:`run_due`."""
+        """``clock.advance(**delta)`` and then `run_due`."""
         self.clock.advance(**delta)
         return self.run_due()
 
@@ -191,7 +191,7 @@ class Engine:
                 "batches": steps.batches, "throttles": steps.throttles}  # fmt: skip
 
     def import_state(self, state: Mapping[str, Any]) -> None:
-        """Put back what :meth:`export_state` gave (decoded from the host's file)."""
+        """Put back what `export_state` gave (decoded from the host's file)."""
         self._runs, self._messages = dict(state["runs"]), dict(state["messages"])
         self._triggered, self._seq = set(state["triggered"]), int(state["seq"])
         self._steps.batches, self._steps.throttles = state["batches"], state["throttles"]

@@ -1,13 +1,13 @@
 """Read workflow directories in the layout Knock's CLI pulls and pushes.
 
-::
-
-    workflows/
-      new-comment/
-        workflow.json              steps, categories, conditions, settings
-        email_1/html_body.html     referenced from workflow.json as "html_body@": "email_1/html_body.html"
-        email_1/visual_blocks.json may itself reference "content@": "visual_blocks/1.content.md"
-        in_app_feed_1/markdown_body.md
+```
+workflows/
+  new-comment/
+    workflow.json              steps, categories, conditions, settings
+    email_1/html_body.html     referenced from workflow.json as "html_body@": "email_1/html_body.html"
+    email_1/visual_blocks.json may itself reference "content@": "visual_blocks/1.content.md"
+    in_app_feed_1/markdown_body.md
+```
 
 A key ending in ``@`` names a file, relative to the file that holds the key, whose text
 becomes the field without the ``@`` (a ``visual_blocks.json`` is decoded as JSON). As in

@@ -1,6 +1,6 @@
-"""``workflow.json`` (with its template files joined in) to :class:`WorkflowDefinition`.
+"""``workflow.json`` (with its template files joined in) to `WorkflowDefinition`.
 
-Every problem raises :class:`WorkflowFileError` naming the file and the field
+Every problem raises `WorkflowFileError` naming the file and the field
 (``steps[1].settings.delay_for.unit``). Keys the engine does not use are ignored, so a
 workflow pulled from a newer Knock still loads.
 """

@@ -1,9 +1,9 @@
 """Render channel-step templates and request templates with Liquid (python-liquid).
 
-python-liquid (and babel and markdown, through :mod:`.filters`) are imported the first
+python-liquid (and babel and markdown, through `.filters`) are imported the first
 time something is rendered, never when knockkit or knockkit.testing is imported. A
 template that fails (bad syntax, unknown filter, a filter given bad input, a JSON body
-that is not JSON) raises :class:`TemplateError` naming the field, the file it came from
+that is not JSON) raises `TemplateError` naming the field, the file it came from
 and the line; the engine records it on the step instead of stopping the run.
 """
 

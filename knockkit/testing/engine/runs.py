@@ -1,5 +1,5 @@
 """The values the engine takes and gives: a trigger in; runs, step outcomes and the
-state of a run's messages out. All plain data; :class:`RunState` is the engine's own
+state of a run's messages out. All plain data; `RunState` is the engine's own
 mutable record, the rest are frozen."""
 
 from __future__ import annotations

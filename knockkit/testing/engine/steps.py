@@ -1,5 +1,5 @@
-"""Execute one step of one run: what it produced (a :class:`StepOutcome`) and what the
-run does next (an :class:`Action`: go on, wait until a time, enter a branch, or stop).
+"""Execute one step of one run: what it produced (a `StepOutcome`) and what the
+run does next (an `Action`: go on, wait until a time, enter a branch, or stop).
 
 The engine owns the runs and the order of things; this module owns what each step type
 means, as Knock's docs describe it.

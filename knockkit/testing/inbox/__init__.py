@@ -3,7 +3,7 @@
 Recipients and their messages rendered per channel, workflow runs with each step's outcome,
 the request log, and buttons that move the clock and release held runs. The page is plain
 HTML, CSS and JavaScript shipped in ``static/`` (nothing fetched from elsewhere); it polls
-``GET /_fake/inbox/state`` (:mod:`knockkit.testing.inbox.view`) every second.
+``GET /_fake/inbox/state`` (`knockkit.testing.inbox.view`) every second.
 
 Who may use it: the fake listens on 127.0.0.1 only, and a browser cannot send the API key,
 so the page and its read-only JSON are served without the key, but only to a request whose
@@ -62,7 +62,7 @@ class Inbox:
         return "<Inbox>"
 
     def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> InboxReply:
-        """The reply to a request :func:`handles` accepted (``headers`` with lower-cased names)."""
+        """The reply to a request `handles` accepted (``headers`` with lower-cased names)."""
         try:
             return self._route(method, path, headers, body)
         except Exception as exc:  # a bug in the inbox: say so on the page rather than drop the connection

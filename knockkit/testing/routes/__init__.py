@@ -1,5 +1,5 @@
 """Knock's HTTP surface over the fake's state: one module per resource family, each
-registering its handlers in the route table of :mod:`~knockkit.testing.routes.table`."""
+registering its handlers in the route table of `knockkit.testing.routes.table`."""
 
 from __future__ import annotations
 

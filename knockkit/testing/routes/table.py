@@ -1,8 +1,8 @@
 """The fake's route table and what every handler shares: Knock's query style parsed back
 into values, cursor pagination, and the readers of path ids and bodies.
 
-Each handler takes the :class:`State` (its lock already held) and a :class:`Call`
-(decoded path ids, Knock-style query, JSON body, headers) and returns a :data:`Reply`.
+Each handler takes the `State` (its lock already held) and a `Call`
+(decoded path ids, Knock-style query, JSON body, headers) and returns a `Reply`.
 Paths are written exactly as in Knock's OpenAPI spec.
 """
 

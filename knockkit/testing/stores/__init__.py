@@ -1,6 +1,6 @@
 """The fake's state, one module per resource family.
 
-:class:`State` is every store at once: each family's class builds on the one below it
+`State` is every store at once: each family's class builds on the one below it
 (``base`` holds the data of all of them), so a family only calls what is defined below
 it. Callers hold ``State.lock``; nothing here knows about HTTP.
 

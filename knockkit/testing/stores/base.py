@@ -1,6 +1,6 @@
 """The fake's data and the helpers every store uses.
 
-Everything lives in plain dicts shaped like Knock's JSON. :class:`StoreBase` declares
+Everything lives in plain dicts shaped like Knock's JSON. `StoreBase` declares
 every family's dict (the fake's whole data model, in one place) and the bookkeeping
 around them: the sequence that orders lists, and the checkpoint a refused request is
 rolled back to. Each family's behaviour is a class in its own module of this package,
@@ -190,7 +190,7 @@ class StoreBase:
         self.idempotency: dict[str, tuple[str, int, JsonDict]] = {}
 
     def checkpoint(self) -> dict[str, Any]:
-        """A copy of everything a request can change, put back by :meth:`restore` when the
+        """A copy of everything a request can change, put back by `restore` when the
         request is refused: Knock applies a request whole or not at all.
 
         Two levels are copied (each store, and each store's inner mappings such as a
