@@ -32,19 +32,6 @@ __all__ = [
 class KnockError(Exception):
     """Base class of every error knockkit raises on purpose."""
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Pickled as its class, args and attributes, not by calling __init__ again with args
-        # (Exception's way, which the keyword-only fields of APIError cannot survive): so an
-        # error crosses process boundaries (multiprocessing, Celery's pickle serializer) whole.
-        return (_rebuild, (type(self), self.args, self.__dict__))
-
-
-def _rebuild(cls: type[KnockError], args: tuple[Any, ...], state: dict[str, Any]) -> KnockError:
-    error = cls.__new__(cls)
-    error.args = args
-    error.__dict__.update(state)
-    return error
-
 
 class ApiKeyMissingError(KnockError):
     """No API key was given explicitly, in app settings, or in the environment."""

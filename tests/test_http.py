@@ -343,24 +343,3 @@ def test_a_fractional_max_retry_after_caps_the_wait(httpserver: HTTPServer, clie
     started = time.monotonic()
     assert users.get(client.evolve(max_retry_after=0.3), "u1").id == "u1"
     assert 0.25 <= time.monotonic() - started < 5  # waited the capped 0.3 s, not 30 s nor 0
-
-
-def test_errors_pickle_whole(httpserver: HTTPServer, client: knockkit.Client) -> None:
-    """Across a process boundary (multiprocessing, Celery's pickle serializer) an error keeps
-    its class, message and fields."""
-    import pickle
-
-    httpserver.expect_request("/v1/users/u1").respond_with_json(
-        {"code": "rate_limited", "message": "slow down", "status": 429, "type": "api_error"},
-        status=429, headers={"x-request-id": "req_7", "retry-after": "0"},
-    )  # fmt: skip
-    with pytest.raises(errors.RateLimitError) as info:
-        users.get(client.evolve(max_retries=0), "u1")
-    restored = pickle.loads(pickle.dumps(info.value))
-    assert type(restored) is errors.RateLimitError and str(restored) == str(info.value)
-    fields = ("status", "message", "code", "type", "request_id", "body", "method", "path", "attempts", "retry_after")
-    assert [getattr(restored, f) for f in fields] == [getattr(info.value, f) for f in fields]
-    assert restored.request_id == "req_7" and restored.retry_after == 0
-    connection = errors.APIConnectionError("GET /v1/users/u1 failed", method="GET", path="/v1/users/u1", attempts=3)
-    again = pickle.loads(pickle.dumps(connection))
-    assert (str(again), again.method, again.path, again.attempts) == (str(connection), "GET", "/v1/users/u1", 3)
