@@ -4,6 +4,7 @@ on the in-memory broker and on a real Redis broker, against the fake Knock."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -39,6 +40,9 @@ def celery(request: pytest.FixtureRequest) -> Iterator[tuple[Celery, Any]]:
     trigger_task(app, CeleryKnock, name=LIMITED, max_retries=2, retry_backoff=0.01)
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30):
         yield app, trigger
+    # The tests' AsyncResults unsubscribe from the result backend when collected: collect them
+    # now, while the session's Redis still answers (run alone, this module outlives it otherwise).
+    gc.collect()
 
 
 @pytest.fixture
