@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import gc
 import json
-import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
+
+from bench import stats
 
 KEY = "sk_test_bench_7f3a9c1e5b2d4068a1"
 PROPS = {"name": "John Hammond", "email": "jhammond@ingen.net", "plan": "pro"}
@@ -123,7 +124,7 @@ async def _concurrent(lib: Any, n: int) -> float:
     return n / (time.perf_counter() - started)
 
 
-async def _measure(base: str, reps: int, calls: int) -> dict[str, dict[str, float]]:
+async def _measure(base: str, rounds: int, calls: int) -> dict[str, dict[str, float]]:
     libs: list[Any] = [RawAiohttp(base), KnockKitAsync(base)]
     with contextlib.suppress(ImportError):
         libs.append(KnockApiAsync(base))
@@ -134,32 +135,33 @@ async def _measure(base: str, reps: int, calls: int) -> dict[str, dict[str, floa
                 await lib.identify(f"warm-{i}")
                 await lib.trigger()
                 await lib.get("warm")
+        stats.settle()
         for op, label in (("identify", "users.identify"), ("trigger", "workflows.trigger"), ("get", "users.get")):
-            samples: dict[str, list[float]] = {lib.name: [] for lib in libs}
-            for _ in range(reps):
-                for lib in libs:
-                    n = calls // 3 if lib.name == "knockapi" else calls
+            samples: dict[str, dict[int, float]] = {lib.name: {} for lib in libs}
+            for turn in stats.turns(libs, rounds):
+                for r, lib in turn:
+                    n = calls * 3 // 10 if lib.name == "knockapi" else calls
                     call = getattr(lib, op)
                     fn = (lambda _id, call=call: call()) if op == "trigger" else call
-                    samples[lib.name].append(await _cpu_per_call(fn, n))
-            results[f"async {label} CPU/call (us)"] = {k: statistics.median(v) * 1e6 for k, v in samples.items()}
-        rates: dict[str, list[float]] = {lib.name: [] for lib in libs}
+                    samples[lib.name][r] = await _cpu_per_call(fn, n)
+            results[f"async {label} CPU/call (us)"] = stats.row(samples, 1e6)
         # Wall-clock throughput swings by a third between samples on a shared 2-core machine
-        # (client and server share it): more samples, still the median.
-        for _ in range(2 * reps + 1):
-            for lib in libs:
-                rates[lib.name].append(await _concurrent(lib, 2 * calls))
-        results[f"async {CONCURRENT} in flight (calls/s)"] = {k: statistics.median(v) for k, v in rates.items()}
+        # (client and server share it): as many turns as the per-call rows' rounds allow.
+        rates: dict[str, dict[int, float]] = {lib.name: {} for lib in libs}
+        for turn in stats.turns(libs, max(5, rounds // 2) | 1):
+            for r, lib in turn:
+                rates[lib.name][r] = await _concurrent(lib, 2000 if lib.name != "knockapi" else 400)
+        results[f"async {CONCURRENT} in flight (calls/s)"] = stats.row(rates)
     finally:
         for lib in libs:
             await lib.close()
     return results
 
 
-def measure(base: str, reps: int, calls: int) -> dict[str, dict[str, float]]:
+def measure(base: str, rounds: int, calls: int) -> dict[str, dict[str, float]]:
     """The async rows, or none when aiohttp is not installed."""
     try:
         import aiohttp  # noqa: F401
     except ImportError:
         return {}
-    return asyncio.run(_measure(base, reps, calls))
+    return asyncio.run(_measure(base, rounds, calls))

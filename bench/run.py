@@ -43,7 +43,7 @@ if str(ROOT) not in sys.path:
 
 import urllib3  # noqa: E402
 
-from bench import aio  # noqa: E402
+from bench import aio, stats  # noqa: E402
 
 KEY = "sk_test_bench_7f3a9c1e5b2d4068a1"
 PROPS = {"name": "John Hammond", "email": "jhammond@ingen.net", "plan": "pro"}
@@ -434,14 +434,11 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def median_of(samples: dict[str, list[float]]) -> dict[str, float]:
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
 def run(quick: bool) -> dict[str, dict[str, float]]:
     reps = 3 if quick else 5
-    calls = 200 if quick else 1000
-    slow_calls = 100 if quick else 300  # knockapi is several times slower; fewer calls, same per-call figure
+    rounds = 7 if quick else 25  # of the per-call rows: short turns, many of them (bench/stats.py)
+    calls = 60 if quick else 200  # per turn
+    slow_calls = calls * 3 // 10  # knockapi is several times slower; fewer calls, same per-call figure
     proc, base = start_server()
     results: dict[str, dict[str, float]] = {}
     try:
@@ -458,38 +455,30 @@ def run(quick: bool) -> dict[str, dict[str, float]]:
                 lib.get("warm")
             lib.list_all()
             lib.list_messages()
+        stats.settle()
 
         for op in ("identify", "trigger", "get"):
-            cpu: dict[str, list[float]] = {n: [] for n in names}
-            wall: dict[str, list[float]] = {n: [] for n in names}
-            for _ in range(reps):
-                for lib in libs:
-                    c, w = per_call(lib, op, n_for(lib, calls))
-                    cpu[lib.name].append(c)
-                    wall[lib.name].append(w)
+            cpu: dict[str, dict[int, float]] = {n: {} for n in names}
+            wall: dict[str, dict[int, float]] = {n: {} for n in names}
+            for turn in stats.turns(libs, rounds):
+                for r, lib in turn:
+                    cpu[lib.name][r], wall[lib.name][r] = per_call(lib, op, n_for(lib, calls))
             label = {"identify": "users.identify", "trigger": "workflows.trigger", "get": "users.get"}[op]
-            results[f"{label} CPU/call (us)"] = {k: v * 1e6 for k, v in median_of(cpu).items()}
-            results[f"{label} wall/call (us)"] = {k: v * 1e6 for k, v in median_of(wall).items()}
+            results[f"{label} CPU/call (us)"] = stats.row(cpu, 1e6)
+            results[f"{label} wall/call (us)"] = stats.row(wall, 1e6)
 
         for what in ("users", "messages"):
-            pages: dict[str, list[float]] = {n: [] for n in names}
-            for _ in range(3 if quick else 5):
-                for lib in libs:
-                    if lib.name != "knockapi" or len(pages[lib.name]) < 2:
-                        pages[lib.name].append(per_page(lib, what))
-            results[f"{what}.list CPU/page of 50 (us)"] = {k: v * 1e6 for k, v in median_of(pages).items()}
+            # Each turn lists them all (200 pages of users, 40 of messages); knockapi takes two turns.
+            def page(lib: Any, r: int, what: str = what) -> float | None:
+                return None if lib.name == "knockapi" and r >= 2 else per_page(lib, what)
 
-        threads: dict[str, list[float]] = {n: [] for n in names}
-        for _ in range(reps):
-            for lib in libs:
-                threads[lib.name].append(threaded(lib, 4, n_for(lib, calls // 2)))
-        results["4 threads, one client (calls/s)"] = median_of(threads)
+            pages = stats.collect(libs, 3 if quick else 9, page)
+            results[f"{what}.list CPU/page of 50 (us)"] = stats.row(pages, 1e6)
 
-        ctor: dict[str, list[float]] = {n: [] for n in names}
-        for _ in range(reps):
-            for lib in libs:
-                ctor[lib.name].append(constructor(lib, 1000 if lib.name != "knockapi" else 20))
-        results["constructor (us/client)"] = {k: v * 1e6 for k, v in median_of(ctor).items()}
+        threads = stats.collect(libs, reps, lambda lib, r: threaded(lib, 4, n_for(lib, 500)))
+        results["4 threads, one client (calls/s)"] = stats.row(threads)
+        ctor = stats.collect(libs, reps, lambda lib, r: constructor(lib, 1000 if lib.name != "knockapi" else 20))
+        results["constructor (us/client)"] = stats.row(ctor, 1e6)
         results["memory (bytes/client)"] = {
             lib.name: memory_per_client(lib, 1000 if lib.name != "knockapi" else 50) for lib in libs
         }
@@ -507,7 +496,7 @@ def run(quick: bool) -> dict[str, dict[str, float]]:
             cold = {n: COLD_START_CODE[n].format(base=base, key=KEY) for n in names}
             cold_start = fresh_process_times(cold, 3 if quick else 5, pycache)
             results["import + first call (ms)"] = {name: value * 1e3 for name, value in cold_start.items()}
-        results.update(aio.measure(base, reps, calls))
+        results.update(aio.measure(base, rounds, calls))
     finally:
         stop_server(proc)
     return results
@@ -537,7 +526,9 @@ def verdict(metric: str, row: dict[str, float]) -> str:
     if metric not in TARGETS:
         return ""
     bound, kind, lower = TARGETS[metric]
-    value = row["knockkit"] / row["urllib3"] if kind == "ratio" else row["knockkit"]
+    value = stats.ratio(row, "knockkit") if kind == "ratio" else row["knockkit"]
+    if value is None:
+        return ""
     met = value <= bound if lower else value >= bound
     sign = "<=" if lower else ">="
     shown = f"{bound:g}x" if kind == "ratio" else f"{bound:g}"
@@ -557,12 +548,14 @@ def table(results: dict[str, dict[str, float]]) -> str:
     for metric, row in results.items():
         floor, kk = row.get("urllib3"), row["knockkit"]
         absolute = metric in ("constructor (us/client)", "memory (bytes/client)", "RSS per client (KiB)")
-        ratio = "" if absolute or not floor else f"{kk / floor:.2f}x"
+        kk_ratio = stats.ratio(row, "knockkit")
+        ratio = "" if absolute or kk_ratio is None else f"{kk_ratio:.2f}x"
         line = f"{metric:<38}{num(floor) if floor is not None else '-':>10}{num(kk):>10}{ratio:>8}  "
         line += f"{verdict(metric, row):<16}"
         if has_knockapi and "knockapi" in row:
             other = row["knockapi"]
-            line += f"{num(other):>10}{'' if absolute or not floor else f'{other / floor:.2f}x':>8}"
+            other_ratio = stats.ratio(row, "knockapi")
+            line += f"{num(other):>10}{'' if absolute or other_ratio is None else f'{other_ratio:.2f}x':>8}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -588,7 +581,7 @@ def main() -> None:
     import knockkit
 
     versions.insert(1, f"knockkit {knockkit.__version__}")
-    print(f"{', '.join(versions)}; {os.cpu_count()} CPUs; medians; ratios to the floor in this run")
+    print(f"{', '.join(versions)}; {os.cpu_count()} CPUs; medians of turns; ratios to the floor, paired by round")
     print("floor: raw urllib3 for the sync rows, raw aiohttp for the async rows")
     print(table(results))
     print(f"(run took {time.perf_counter() - started:.0f} s)")

@@ -14,8 +14,10 @@ import enum
 import functools
 import json as _json
 import math
+import os
+import re
 import sys
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar, overload
 from urllib.parse import quote
@@ -79,10 +81,16 @@ def segment(name: str, value: object) -> str:
         ValueError: ``value`` breaks one of the rules above, or is not valid Unicode text.
     """
     checked = check_id(name, value, user=name == "user_id")
+    if _UNRESERVED.fullmatch(checked):  # most ids: nothing to encode (quote is Python code)
+        return checked
     try:
         return quote(checked, safe="$:@")
     except UnicodeEncodeError:  # a lone surrogate, e.g. from a badly decoded file name
         raise ValueError(f"{name} is not valid Unicode text (it holds a lone surrogate): {value!r}") from None
+
+
+#: What ``quote(..., safe="$:@")`` leaves as it is.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~$:@-]+")
 
 
 def _format_time(value: _dt.datetime | _dt.date) -> str:
@@ -177,33 +185,54 @@ def _locate_unencodable(value: object, path: tuple[object, ...]) -> str | None:
 
 def _non_string_key(value: object, path: tuple[object, ...]) -> str | None:
     """json.dumps writes ``{1: "a"}`` as ``{"1": "a"}`` (and ``{1: .., "1": ..}`` as two equal
-    keys): find such a key instead. Iterative, so any depth json.dumps accepted is walked."""
-    stack: list[tuple[object, tuple[object, ...]]] = [(value, path)]
+    keys): find such a key instead. Iterative, so any depth json.dumps accepted is walked.
+    Containers whose keys are all ``str`` and whose values hold nothing nested are passed
+    over by set checks in C (most bodies are that), without a Python loop."""
+    if value.__class__ in _LEAVES or not isinstance(value, _CONTAINERS):
+        return None
+    stack: list[tuple[Any, tuple[object, ...]]] = [(value, path)]
     while stack:
         item, where = stack.pop()
         if isinstance(item, (list, tuple)):
-            for index, child in enumerate(item):
-                if child.__class__ not in _LEAVES and isinstance(child, _CONTAINERS):
-                    stack.append((child, (*where, index)))
-        elif isinstance(item, (dict, Mapping)):
-            for key, child in item.items():
-                if key.__class__ is not str and not isinstance(key, str):
-                    return f"{_place(where)} key {key!r} cannot be sent as JSON: keys must be strings"
-                if child.__class__ not in _LEAVES and isinstance(child, _CONTAINERS):
-                    stack.append((child, (*where, key)))
+            if _LEAVES.issuperset(map(type, item)):
+                continue
+            pairs: Iterable[tuple[object, object]] = enumerate(item)
+        else:  # a mapping: nothing else is pushed
+            if not _STR.issuperset(map(type, item)):
+                for key in item:
+                    if not isinstance(key, str):
+                        return f"{_place(where)} key {key!r} cannot be sent as JSON: keys must be strings"
+            if _LEAVES.issuperset(map(type, item.values())):
+                continue
+            pairs = item.items()
+        for key, child in pairs:
+            if child.__class__ not in _LEAVES and isinstance(child, _CONTAINERS):
+                stack.append((child, (*where, key)))
     return None
 
 
 #: Values with nothing inside: the walk above skips them without asking the Mapping ABC (a
 #: Python-level check); the plain containers are tried before it, for the same reason.
 _LEAVES = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
 _CONTAINERS = (dict, list, tuple, Mapping)
+#: json's own C encoder, made per call as ``json.dumps`` makes it (``markers`` is per call),
+#: without the Python layers around it: ``dumps``, a new ``JSONEncoder``, ``iterencode``.
+_c_make_encoder = getattr(_json.encoder, "c_make_encoder", None)
+_ascii = _json.encoder.encode_basestring_ascii
+
+
+def _dumps(value: object) -> str:
+    if _c_make_encoder is None:  # pragma: no cover - CPython always has _json
+        return _json.dumps(value, separators=(",", ":"), default=_json_default, allow_nan=False)
+    chunks = _c_make_encoder({}, _json_default, _ascii, None, ":", ",", False, False, False)(value, 0)
+    return "".join(chunks)
 
 
 def encode_json(value: object, where: str = "body") -> str:
     """JSON text for a body or a JSON-encoded parameter, naming the place that cannot be sent."""
     try:
-        text = _json.dumps(value, separators=(",", ":"), default=_json_default, allow_nan=False)
+        text = _dumps(value)
     except RecursionError:
         raise ValueError(f"{where} is nested too deeply to send as JSON") from None
     except (TypeError, ValueError) as exc:
@@ -221,9 +250,13 @@ def encode_body(body: object) -> bytes:
 
 
 def new_idempotency_key() -> str:
-    import uuid  # on the first trigger, not on import: most first calls send none
-
-    return str(uuid.uuid4())
+    """A random UUID (version 4), as ``str(uuid.uuid4())`` writes it, made without the uuid
+    module (its import and its UUID object cost more than the key)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 # --- the executor --------------------------------------------------------------------
@@ -291,7 +324,12 @@ def request(
         )
     if _guard.check is not None:  # set by the pytest plugin during a test
         _guard.check(client.base_url)
-    path = template.format_map({k: segment(k, v) for k, v in path_params.items()}) if path_params else template
+    path = template
+    if path_params:
+        segments = {}
+        for name, value in path_params.items():  # (a loop: a comprehension is one more frame)
+            segments[name] = segment(name, value)
+        path = template.format_map(segments)
     url = client.base_url + path
     if query:
         page_size = query.get("page_size")
@@ -348,9 +386,8 @@ def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy
         raise policy.connection_error(client, method, path, outcome)
     if not 200 <= outcome.status < 300:
         raise policy.api_error(client, method, path, outcome)
-    refused = policy.oversized(client, method, path, outcome)
-    if refused is not None:
-        raise refused
+    if outcome.overflow or outcome.encoding is not None:
+        raise policy.oversized(client, method, path, outcome)
     if into is None or (into is AnyJson and not outcome.body):
         return None
     return decode(outcome, into, client=client, method=method, path=path)

@@ -150,7 +150,7 @@ async def send(
 ) -> Outcome:
     """Send one attempt; never raises for what the network or the server did (cancellation
     propagates, and closes the connection rather than return it half-read to the pool)."""
-    proxy = None if client.transport else proxies.route(client)
+    proxy = None if client.transport or client._proxy is None else proxies.route(client)
     session = client.transport or _open_session() or await _new_session()
     proxy_headers, proxy_args = (_DIRECT, _DIRECT) if proxy is None else (_proxy_auth(proxy, url), _through(proxy, url))
     response = None

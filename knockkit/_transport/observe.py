@@ -30,12 +30,10 @@ __all__ = [
     "Attempts",
     "RequestEvent",
     "Watch",
-    "final",
     "log_outcome",
     "log_retry",
     "log_to_stderr",
     "logger",
-    "watch",
 ]
 
 logger = logging.getLogger("knockkit")
@@ -131,14 +129,6 @@ class Watch:
         self.response(Outcome(failure="interrupted", detail=type(exc).__name__), retrying=False)
 
 
-def watch(client: Client, method: str, template: str, path: str) -> Watch | None:
-    """A ``Watch`` for a request, or ``None`` when no hook and no DEBUG line wants one."""
-    debug = logger.isEnabledFor(logging.DEBUG)
-    if client.on_request is None and client.on_response is None and client.hooks is None and not debug:
-        return None
-    return Watch(client, method, template, path, debug)
-
-
 def _call(hook: Hook, kind: str, event: RequestEvent) -> None:
     # A hook must never break the call it observes: its errors are logged and the call goes on.
     try:
@@ -166,7 +156,9 @@ class Attempts:
     def __init__(self, client: Client, method: str, template: str, path: str, safe: bool) -> None:
         self.client, self.method, self.path, self.safe = client, method, path, safe
         self.started = time.perf_counter()
-        self.watching = watch(client, method, template, path)
+        debug = logger.isEnabledFor(logging.DEBUG)
+        quiet = client.on_request is None and client.on_response is None and client.hooks is None and not debug
+        self.watching = None if quiet else Watch(client, method, template, path, debug)
         self.attempt = 1
 
     def begin(self) -> Callable[[int], int]:
@@ -191,7 +183,11 @@ class Attempts:
         return delay
 
     def final(self, outcome: Outcome) -> Outcome:
-        return final(self.client, self.method, self.path, outcome, self.attempt, self.started)
+        """The last attempt's outcome, with the request's attempts and time; logged at INFO."""
+        outcome.attempts = self.attempt
+        outcome.elapsed = time.perf_counter() - self.started
+        log_outcome(self.client, self.method, self.path, outcome)
+        return outcome
 
 
 def log_retry(method: str, path: str, outcome: Outcome, attempt: int, delay: float) -> None:
@@ -199,14 +195,6 @@ def log_retry(method: str, path: str, outcome: Outcome, attempt: int, delay: flo
     if logger.isEnabledFor(logging.INFO):
         what = outcome.status if outcome.failure is None else f"no response ({outcome.detail})"
         logger.info("%s %s -> %s; retry %d in %.2f s", method, path, what, attempt, delay)
-
-
-def final(client: Client, method: str, path: str, outcome: Outcome, attempts: int, started: float) -> Outcome:
-    """The last attempt's outcome, with the request's attempts and time; logged at INFO."""
-    outcome.attempts = attempts
-    outcome.elapsed = time.perf_counter() - started
-    log_outcome(client, method, path, outcome)
-    return outcome
 
 
 def log_outcome(client: Client, method: str, path: str, outcome: Outcome) -> None:

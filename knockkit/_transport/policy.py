@@ -126,7 +126,8 @@ def retry_delay(client: Client, outcome: Outcome, attempt: int, safe: bool) -> f
         if outcome.failure.startswith("connect") or safe:
             return backoff(client, attempt)
         return None
-    if not will_retry(client, outcome.status, attempt, safe):
+    # (Most outcomes are a 2xx: the set lookup settles them without a call.)
+    if outcome.status not in RETRY_STATUSES or not will_retry(client, outcome.status, attempt, safe):
         return None
     wait = parse_retry_after(outcome.headers.get("retry-after"))
     return backoff(client, attempt) if wait is None else min(wait, client.max_retry_after)
@@ -191,9 +192,18 @@ def parse_json(data: bytes) -> tuple[bool, Any]:
     """``(True, value)`` for a JSON document, ``(False, None)`` for anything else,
     including JSON nested too deeply for the parser."""
     try:
-        return True, json.loads(data)
+        # RFC 8259: JSON on the network is UTF-8. Decoding it here skips json.loads' encoding
+        # detection and wrapper (Python code, on every response); anything else falls through.
+        return True, _decode_json(data.decode("utf-8"))
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return True, json.loads(data)  # a BOM, UTF-16 or UTF-32: json.loads tells them apart
     except (ValueError, RecursionError):
         return False, None
+
+
+_decode_json = json.JSONDecoder().decode
 
 
 def api_error(client: Client, method: str, path: str, outcome: Outcome) -> APIError:
@@ -249,14 +259,12 @@ def invalid_response(
     )
 
 
-def oversized(client: Client, method: str, path: str, outcome: Outcome) -> APIResponseValidationError | None:
-    """The error for a 2xx body knockkit refused to read whole, if it was one."""
+def oversized(client: Client, method: str, path: str, outcome: Outcome) -> APIResponseValidationError:
+    """The error for a 2xx body knockkit refused to read whole (``overflow``, or an ``encoding``)."""
     if outcome.encoding is not None:
         why = f"the response is {outcome.encoding!r}-encoded although knockkit asked for identity; not read"
-    elif outcome.overflow:
-        why = f"the response body is larger than max_response_bytes ({client.max_response_bytes} bytes); not read"
     else:
-        return None
+        why = f"the response body is larger than max_response_bytes ({client.max_response_bytes} bytes); not read"
     return APIResponseValidationError(
         outcome.status,
         why,

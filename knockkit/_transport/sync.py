@@ -164,7 +164,9 @@ _ONE_ATTEMPT = Retry(total=False, redirect=False, raise_on_redirect=False)
 
 @functools.lru_cache(maxsize=64)
 def _timeout(connect: float, total: float) -> urllib3.Timeout:
-    return urllib3.Timeout(connect=min(connect, total), read=total, total=total)
+    # No ``total``: the deadline reader above bounds the whole attempt, and urllib3 would
+    # recompute a total on every request (and validate it on every clone).
+    return urllib3.Timeout(connect=min(connect, total), read=total)
 
 
 # --- attempts -------------------------------------------------------------------------------
@@ -251,10 +253,11 @@ def send(
 
 def _read(response: urllib3.BaseHTTPResponse, budget: int) -> Outcome:
     headers = response.headers
-    encoding = headers.get("content-encoding")
+    # (``in`` first: HTTPHeaderDict.get raises and catches a KeyError for a missing name.)
+    encoding = headers["content-encoding"] if "content-encoding" in headers else None  # noqa: SIM401
     if encoding is not None and encoding.strip().lower() in ("", "identity"):
         encoding = None
-    declared = _content_length(headers.get("content-length"))
+    declared = _content_length(headers["content-length"]) if "content-length" in headers else None
     overflow = False
     if encoding is not None or budget == 0:
         if encoding is None and declared is not None and declared <= MAX_ERROR_BODY:

@@ -552,7 +552,7 @@ def _reader_for(into: Any) -> Reader:
 def structure(data: Any, into: Any) -> Any:
     """Decode JSON data (as parsed by ``json.loads``) into a model or a typed container
     (``Page[Model]``, ``list[Model]``, ``dict[str, Any]``...)."""
-    return _reader_for(into)(data, None)
+    return (_DECODERS.get(into) or _reader_for(into))(data, None)
 
 
 # --- encoding ---------------------------------------------------------------------------
