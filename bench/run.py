@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -355,18 +354,18 @@ COLD_START_CODE = {
 }
 
 
-def fresh_process_times(codes: dict[str, str], runs: int, pycache: str) -> dict[str, float]:
-    """Median seconds printed by each snippet, each run in a fresh interpreter, taking turns."""
+def fresh_process_times(codes: dict[str, str], runs: int, pycache: str) -> dict[str, dict[int, float]]:
+    """Seconds printed by each snippet, each run in a fresh interpreter, in turns (by round)."""
     env = _child_env(pycache)
-    times: dict[str, list[float]] = {name: [] for name in codes}
-    for attempt in range(runs + 1):
-        for name, code in codes.items():
+    times: dict[str, dict[int, float]] = {name: {} for name in codes}
+    for turn in stats.turns(list(codes), runs + 1):
+        for attempt, name in turn:
             out = subprocess.run(
-                [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+                [sys.executable, "-c", codes[name]], cwd=ROOT, env=env, capture_output=True, text=True, check=True
             )
-            if attempt:  # the first run only fills the bytecode cache
-                times[name].append(float(out.stdout))
-    return {name: statistics.median(values) for name, values in times.items()}
+            if attempt:  # the first round only fills the bytecode cache
+                times[name][attempt] = float(out.stdout)
+    return times
 
 
 def rss(lib: str, base: str, pycache: str) -> tuple[float, float]:
@@ -489,13 +488,12 @@ def run(quick: bool) -> dict[str, dict[str, float]]:
             runs = 5 if quick else 11
             modules = {n: IMPORT_CODE.format(module=n) for n in [*names, "attrs"]}
             imports = fresh_process_times(modules, runs, pycache)
-            attrs_ms = imports.pop("attrs") * 1e3
-            results["import time (ms)"] = {name: value * 1e3 for name, value in imports.items()}
             # knockkit's Client is an attrs class: importing attrs is part of importing knockkit.
-            results["  of which import attrs (ms)"] = {"urllib3": imports["urllib3"] * 1e3, "knockkit": attrs_ms}
+            attrs_row = stats.row({"urllib3": imports["urllib3"], "knockkit": imports.pop("attrs")}, 1e3)
+            results["import time (ms)"] = stats.row(imports, 1e3)
+            results["  of which import attrs (ms)"] = attrs_row
             cold = {n: COLD_START_CODE[n].format(base=base, key=KEY) for n in names}
-            cold_start = fresh_process_times(cold, 3 if quick else 5, pycache)
-            results["import + first call (ms)"] = {name: value * 1e3 for name, value in cold_start.items()}
+            results["import + first call (ms)"] = stats.row(fresh_process_times(cold, runs, pycache), 1e3)
         results.update(aio.measure(base, rounds, calls))
     finally:
         stop_server(proc)

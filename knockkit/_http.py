@@ -89,8 +89,9 @@ def segment(name: str, value: object) -> str:
         raise ValueError(f"{name} is not valid Unicode text (it holds a lone surrogate): {value!r}") from None
 
 
-#: What ``quote(..., safe="$:@")`` leaves as it is.
+#: What ``quote(..., safe="$:@")`` leaves as it is, and what ``quote(..., safe="")`` does.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~$:@-]+")
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def _format_time(value: _dt.datetime | _dt.date) -> str:
@@ -114,6 +115,12 @@ def _scalar(value: object, where: str) -> object:
 
 
 def _add_query(pairs: list[tuple[str, str]], key: str, value: object) -> None:
+    if value.__class__ is str:  # the usual values (a cursor, an id, a status; page_size), first
+        pairs.append((key, value))
+        return
+    if value.__class__ is int:
+        pairs.append((key, str(value)))
+        return
     value = _scalar(value, f"query parameter {key!r}")
     if value is None:
         return
@@ -145,7 +152,11 @@ def encode_query(params: Mapping[str, object]) -> str:
         _add_query(pairs, key, value)
     # Brackets are percent-encoded (%5B %5D), as RFC 3986 asks and urllib3 would do anyway;
     # Knock decodes the name before reading its brackets.
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+    return "&".join(f"{_quoted(k)}={_quoted(v)}" for k, v in pairs)
+
+
+def _quoted(text: str) -> str:
+    return text if _PLAIN.fullmatch(text) else quote(text, safe="")
 
 
 def _json_default(value: object) -> object:

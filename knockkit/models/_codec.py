@@ -481,9 +481,7 @@ def _make_decoder(cls: type[Model]) -> Reader:
 
     def decode(data: Any, _parent: Any = None) -> Any:
         if data.__class__ is not dict:
-            if not isinstance(data, Mapping):
-                raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
-            data = dict(data)
+            data = _as_dict(name, data)
         instance = _new(cls)
         values = instance.__dict__
         values[JSON_KEY] = data
@@ -495,7 +493,31 @@ def _make_decoder(cls: type[Model]) -> Reader:
                 _required(name, wire, None, frozenset())
         return instance
 
-    return decode
+    if len(checks) != 1 or present:
+        return decode
+    ((only_wire, only_field, only_allowed),) = checks
+
+    def decode_one(data: Any, _parent: Any = None) -> Any:
+        # The same as decode for the most common model, one required checked key (an id):
+        # without the loops' set-up, as it runs once per entry of every page.
+        if data.__class__ is not dict:
+            data = _as_dict(name, data)
+        instance = _new(cls)
+        values = instance.__dict__
+        values[JSON_KEY] = data
+        value = data.get(only_wire)
+        if value.__class__ not in only_allowed:
+            value = _required(name, only_wire, value, only_allowed)
+        values[only_field] = value
+        return instance
+
+    return decode_one
+
+
+def _as_dict(model: str, data: Any) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise TypeError(f"expected a JSON object for {model}, got {type(data).__name__}")
+    return dict(data)
 
 
 # --- pages ------------------------------------------------------------------------------
