@@ -204,7 +204,6 @@ class _Settings:
         return attrs.evolve(self, **changes)
 
 
-@attrs.frozen(kw_only=True)
 class Client(_Settings):
     """Everything a request needs, as one immutable value; endpoint functions called with
     it return their result.
@@ -241,8 +240,11 @@ class Client(_Settings):
             fork-safe pool manager.
     """
 
+    # attrs made _Settings (fields, validation, repr, eq, hash, evolve); a subclass that adds
+    # no fields needs only its own name, so attrs is not run again for it at import.
+    __slots__ = ()
 
-@attrs.frozen(kw_only=True)
+
 class AsyncClient(_Settings):
     """``Client``'s twin for asyncio code: the same fields, defaults and validation, but
     endpoint functions called with it return an awaitable of their result
@@ -252,6 +254,8 @@ class AsyncClient(_Settings):
     pool per event loop shared by every ``AsyncClient``; ``await knockkit.aclose()`` closes
     the running loop's pool. ``transport`` may be an ``aiohttp.ClientSession`` of your own.
     """
+
+    __slots__ = ()  # (as Client's)
 
 
 async def aclose() -> None:

@@ -192,9 +192,13 @@ def parse_json(data: bytes) -> tuple[bool, Any]:
     """``(True, value)`` for a JSON document, ``(False, None)`` for anything else,
     including JSON nested too deeply for the parser."""
     try:
-        # RFC 8259: JSON on the network is UTF-8. Decoding it here skips json.loads' encoding
-        # detection and wrapper (Python code, on every response); anything else falls through.
-        return True, _decode_json(data.decode("utf-8"))
+        # RFC 8259: JSON on the network is UTF-8. Decoding it here and reading it with
+        # raw_decode skips json.loads' encoding detection and two Python layers (on every
+        # response); whitespace around the value, and everything else, takes the full path.
+        text = data.decode("utf-8")
+        value, end = _raw_decode(text)
+        if end == len(text):
+            return True, value
     except (ValueError, RecursionError):
         pass
     try:
@@ -203,7 +207,7 @@ def parse_json(data: bytes) -> tuple[bool, Any]:
         return False, None
 
 
-_decode_json = json.JSONDecoder().decode
+_raw_decode = json.JSONDecoder().raw_decode
 
 
 def api_error(client: Client, method: str, path: str, outcome: Outcome) -> APIError:
