@@ -196,6 +196,12 @@ class _Settings:
     # Derived from the environment on the first request; never shown (it may hold credentials).
     _proxy: Any = attrs.field(init=False, default=UNRESOLVED, eq=False, repr=False)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Pretty printers that know attrs classes (Hypothesis's, when it reports a failing
+        # test's arguments) print each field's value, bypassing repr's mask; IPython's
+        # convention makes them print the repr instead.
+        printer.text(repr(self))
+
     def evolve(self, **changes: Any) -> Self:
         """A copy with some fields changed: ``client.evolve(branch=None, max_retries=5)``."""
         unknown = sorted(set(changes) - set(CLIENT_FIELDS))

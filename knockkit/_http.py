@@ -401,10 +401,10 @@ def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy
         raise policy.oversized(client, method, path, outcome)
     if into is None or (into is AnyJson and not outcome.body):
         return None
-    return decode(outcome, into, client=client, method=method, path=path)
+    return decode(outcome, into, client, method, path)
 
 
-def decode(outcome: policy.Outcome, into: Any, *, client: Client | AsyncClient, method: str, path: str) -> Any:
+def decode(outcome: policy.Outcome, into: Any, client: Client | AsyncClient, method: str, path: str) -> Any:
     """Parse a JSON body and structure it into ``into``; a clear error if it does not fit."""
     if not outcome.body:
         raise policy.invalid_response(client, method, path, outcome, "expected a JSON body, got an empty one")

@@ -34,6 +34,17 @@ def test_repr_and_str_mask_the_key() -> None:
     assert "api_key='sk_test_***'" in repr(client)
 
 
+def test_pretty_printers_show_the_masked_repr() -> None:
+    # Hypothesis prints a failing test's arguments (fixtures included) with a printer that
+    # reads attrs fields one by one; a client among them must print as its repr.
+    from hypothesis.vendor.pretty import pretty
+
+    for client in (knockkit.Client(api_key=TEST_KEY), knockkit.AsyncClient(api_key=TEST_KEY)):
+        for text in (pretty(client), pretty({"client": client}), pretty([client])):
+            assert TEST_KEY not in text
+            assert "api_key='sk_test_***'" in text
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [

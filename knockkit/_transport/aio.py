@@ -38,8 +38,15 @@ _CHUNK = 64 * 1024
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[aiohttp.ClientSession, AsyncIterator[None]]]
 _sessions = weakref.WeakKeyDictionary()
 #: The loop and session of the last lookup. It keeps a closed loop alive only until another
-#: loop makes a request; its session is closed with that loop all the same.
+#: loop makes a request; its session is closed with that loop all the same. Whatever closes
+#: a session forgets it here first, so a session found here is open.
 _last: tuple[asyncio.AbstractEventLoop | None, aiohttp.ClientSession | None] = (None, None)
+
+
+def _forget(session: aiohttp.ClientSession) -> None:
+    global _last
+    if _last[1] is session:
+        _last = (None, None)
 
 
 async def _closed_with_the_loop(session: aiohttp.ClientSession) -> AsyncIterator[None]:
@@ -48,6 +55,7 @@ async def _closed_with_the_loop(session: aiohttp.ClientSession) -> AsyncIterator
     try:
         yield
     finally:
+        _forget(session)
         await session.close()
 
 
@@ -55,7 +63,7 @@ def _open_session() -> aiohttp.ClientSession | None:
     """The running loop's session if it has one open (most calls: no await, no weak reference made)."""
     loop = asyncio.get_running_loop()
     last_loop, last_session = _last
-    if last_loop is loop and last_session is not None and not last_session.closed:
+    if last_loop is loop:
         return last_session
     entry = _sessions.get(loop)
     return entry[0] if entry is not None and not entry[0].closed else None
@@ -82,6 +90,7 @@ async def aclose() -> None:
     next request). Call it on shutdown, for example in a FastAPI lifespan."""
     entry = _sessions.pop(asyncio.get_running_loop(), None)
     if entry is not None:
+        _forget(entry[0])
         await entry[1].aclose()  # type: ignore[attr-defined]
 
 
@@ -136,7 +145,7 @@ async def execute(
             raise
         delay = attempts.next_delay(outcome)
         if delay is None:
-            return finish(client, method, path, attempts.final(outcome), into)
+            return finish(client, method, path, outcome, into)
         await asyncio.sleep(delay)
 
 

@@ -149,7 +149,7 @@ def _call(hook: Hook, kind: str, event: RequestEvent) -> None:
 class Attempts:
     """The bookkeeping of one logical request's attempts, shared by the sync and async loops:
     each loop only sends and sleeps (``while True: outcome = send(..., a.begin());
-    delay = a.next_delay(outcome); if delay is None: return a.final(outcome); sleep(delay)``)."""
+    delay = a.next_delay(outcome); if delay is None: return outcome; sleep(delay)``)."""
 
     __slots__ = ("attempt", "client", "method", "path", "safe", "started", "watching")
 
@@ -173,21 +173,19 @@ class Attempts:
             self.watching.interrupted(exc)
 
     def next_delay(self, outcome: Outcome) -> float | None:
-        """Seconds to wait before the next attempt, or ``None`` if this outcome is final."""
+        """Seconds to wait before the next attempt, or ``None`` if this outcome is final: it
+        then carries the request's attempts and time, and is logged at INFO."""
         delay = policy.retry_delay(self.client, outcome, self.attempt, self.safe)
         if self.watching is not None:
             self.watching.response(outcome, retrying=delay is not None)
-        if delay is not None:
-            log_retry(self.method, self.path, outcome, self.attempt, delay)
-            self.attempt += 1
+        if delay is None:
+            outcome.attempts = self.attempt
+            outcome.elapsed = time.perf_counter() - self.started
+            log_outcome(self.client, self.method, self.path, outcome)
+            return None
+        log_retry(self.method, self.path, outcome, self.attempt, delay)
+        self.attempt += 1
         return delay
-
-    def final(self, outcome: Outcome) -> Outcome:
-        """The last attempt's outcome, with the request's attempts and time; logged at INFO."""
-        outcome.attempts = self.attempt
-        outcome.elapsed = time.perf_counter() - self.started
-        log_outcome(self.client, self.method, self.path, outcome)
-        return outcome
 
 
 def log_retry(method: str, path: str, outcome: Outcome, attempt: int, delay: float) -> None:

@@ -192,7 +192,7 @@ def execute(
             raise
         delay = attempts.next_delay(outcome)
         if delay is None:
-            return attempts.final(outcome)
+            return outcome
         time.sleep(delay)
 
 
