@@ -23,7 +23,7 @@ from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 from knockkit import _guard
-from knockkit._checks import check_header_value, check_id
+from knockkit._checks import MAX_USER_ID_LENGTH, check_header_value, check_id
 from knockkit._client import NO_HEADERS, AsyncClient, Client
 from knockkit._headers import Headers
 from knockkit._transport import policy
@@ -80,8 +80,17 @@ def segment(name: str, value: object) -> str:
         TypeError: ``value`` is not a string.
         ValueError: ``value`` breaks one of the rules above, or is not valid Unicode text.
     """
+    # Most ids: unreserved characters only, so nothing to encode (quote is Python code) and
+    # nothing check_id refuses, once "." and ".." and the user id length are ruled out.
+    if (
+        value.__class__ is str
+        and _UNRESERVED.fullmatch(value)
+        and len(value) <= MAX_USER_ID_LENGTH
+        and value not in _DOTS
+    ):
+        return value
     checked = check_id(name, value, user=name == "user_id")
-    if _UNRESERVED.fullmatch(checked):  # most ids: nothing to encode (quote is Python code)
+    if _UNRESERVED.fullmatch(checked):
         return checked
     try:
         return quote(checked, safe="$:@")
@@ -92,6 +101,7 @@ def segment(name: str, value: object) -> str:
 #: What ``quote(..., safe="$:@")`` leaves as it is, and what ``quote(..., safe="")`` does.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~$:@-]+")
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
+_DOTS = (".", "..")
 
 
 def _format_time(value: _dt.datetime | _dt.date) -> str:
@@ -401,11 +411,7 @@ def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy
         raise policy.oversized(client, method, path, outcome)
     if into is None or (into is AnyJson and not outcome.body):
         return None
-    return decode(outcome, into, client, method, path)
-
-
-def decode(outcome: policy.Outcome, into: Any, client: Client | AsyncClient, method: str, path: str) -> Any:
-    """Parse a JSON body and structure it into ``into``; a clear error if it does not fit."""
+    # Parse the JSON body and structure it into ``into``; a clear error if it does not fit.
     if not outcome.body:
         raise policy.invalid_response(client, method, path, outcome, "expected a JSON body, got an empty one")
     # The errors are raised outside except blocks: the exceptions they replace quote the

@@ -18,6 +18,11 @@ TIMEOUT = 0.3
 MIN_BACKOFF_TWO_RETRIES = 0.75 * (BACKOFF + 2 * BACKOFF)
 
 
+def min_backoff(attempts: int) -> float:
+    """The least time the retries of ``attempts`` attempts must have waited, with full jitter."""
+    return 0.75 * sum(BACKOFF * 2**retry for retry in range(attempts - 1))
+
+
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
     with FaultServer() as running:
