@@ -237,14 +237,29 @@ def _non_string_key(value: object, path: tuple[object, ...]) -> str | None:
 _LEAVES = frozenset({str, int, float, bool, type(None)})
 _STR = frozenset({str})
 _CONTAINERS = (dict, list, tuple, Mapping)
-#: json's own C encoder, made per call as ``json.dumps`` makes it (``markers`` is per call),
-#: without the Python layers around it: ``dumps``, a new ``JSONEncoder``, ``iterencode``.
-_c_make_encoder = getattr(_json.encoder, "c_make_encoder", None)
 _ascii = _json.encoder.encode_basestring_ascii
 
 
+def _c_encoder() -> Any:
+    """json's own C encoder factory, as ``json.dumps`` calls it, if it is here and answers as
+    expected (it is not documented: a Python that changed it gets ``json.dumps`` instead)."""
+    make = getattr(_json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        probe = "".join(make({}, None, _ascii, None, ":", ",", False, False, False)({"a": [1, 2.5, None]}, 0))
+    except Exception:
+        return None
+    return make if probe == '{"a":[1,2.5,null]}' else None
+
+
+#: Made per call as ``json.dumps`` makes it (``markers`` is per call), without the Python
+#: layers around it: ``dumps``, a new ``JSONEncoder``, ``iterencode``.
+_c_make_encoder = _c_encoder()
+
+
 def _dumps(value: object) -> str:
-    if _c_make_encoder is None:  # pragma: no cover - CPython always has _json
+    if _c_make_encoder is None:  # pragma: no cover - CPython has it
         return _json.dumps(value, separators=(",", ":"), default=_json_default, allow_nan=False)
     chunks = _c_make_encoder({}, _json_default, _ascii, None, ":", ",", False, False, False)(value, 0)
     return "".join(chunks)

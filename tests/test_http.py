@@ -222,6 +222,29 @@ def test_success_with_empty_body_where_json_is_expected(httpserver: HTTPServer, 
         users.get(client, "u1")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({**USER, "name": "Jöhn 😀"}).encode(),  # the usual: UTF-8, nothing around it
+        b"  " + json.dumps({**USER, "name": "Jöhn 😀"}).encode() + b"\r\n",  # whitespace around the value
+        b"\xef\xbb\xbf" + json.dumps({**USER, "name": "Jöhn 😀"}).encode(),  # a UTF-8 byte order mark
+        json.dumps({**USER, "name": "Jöhn 😀"}, ensure_ascii=False).encode("utf-16"),  # UTF-16, as json.loads reads it
+    ],
+    ids=["utf-8", "whitespace", "bom", "utf-16"],
+)
+def test_json_bodies_json_loads_reads_are_read(httpserver: HTTPServer, client: knockkit.Client, body: bytes) -> None:
+    httpserver.expect_request("/v1/users/u1").respond_with_data(body, content_type="application/json")
+    user = users.get(client, "u1")
+    assert (user.id, user.name) == ("jhammond", "Jöhn 😀")
+
+
+def test_trailing_data_after_the_json_value_is_not_json(httpserver: HTTPServer, client: knockkit.Client) -> None:
+    body = json.dumps(USER) + " {}"
+    httpserver.expect_request("/v1/users/u1").respond_with_data(body, content_type="application/json")
+    with pytest.raises(errors.APIResponseValidationError, match="the response is not JSON"):
+        users.get(client, "u1")
+
+
 def test_json_of_the_wrong_shape(httpserver: HTTPServer, client: knockkit.Client) -> None:
     httpserver.expect_request("/v1/users/u1").respond_with_json(["not", "a", "user"])
     with pytest.raises(errors.APIResponseValidationError, match="does not fit User") as info:
