@@ -530,12 +530,13 @@ def verdict(metric: str, row: dict[str, float]) -> str:
     met = value <= bound if lower else value >= bound
     sign = "<=" if lower else ">="
     shown = f"{bound:g}x" if kind == "ratio" else f"{bound:g}"
-    return f"{sign} {shown} {'met' if met else 'MISSED'}"
+    close = kind == "ratio" and round(value, 2) == bound  # the ratio column shows 2 decimals
+    return f"{sign} {shown} {'met' if met else 'MISSED'}" + (f" ({value:.3f})" if close else "")
 
 
 def table(results: dict[str, dict[str, float]]) -> str:
     has_knockapi = any("knockapi" in row for row in results.values())
-    head = f"{'metric':<38}{'floor':>10}{'knockkit':>10}{'ratio':>8}  {'target':<16}"
+    head = f"{'metric':<38}{'floor':>10}{'knockkit':>10}{'ratio':>8}  {'target':<24}"
     if has_knockapi:
         head += f"{'knockapi':>10}{'ratio':>8}"
     lines = [head, "-" * len(head)]
@@ -549,7 +550,7 @@ def table(results: dict[str, dict[str, float]]) -> str:
         kk_ratio = stats.ratio(row, "knockkit")
         ratio = "" if absolute or kk_ratio is None else f"{kk_ratio:.2f}x"
         line = f"{metric:<38}{num(floor) if floor is not None else '-':>10}{num(kk):>10}{ratio:>8}  "
-        line += f"{verdict(metric, row):<16}"
+        line += f"{verdict(metric, row):<24}"
         if has_knockapi and "knockapi" in row:
             other = row["knockapi"]
             other_ratio = stats.ratio(row, "knockapi")
