@@ -90,8 +90,6 @@ def segment(name: str, value: object) -> str:
     ):
         return value
     checked = check_id(name, value, user=name == "user_id")
-    if _UNRESERVED.fullmatch(checked):
-        return checked
     try:
         return quote(checked, safe="$:@")
     except UnicodeEncodeError:  # a lone surrogate, e.g. from a badly decoded file name
