@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 try:
@@ -139,7 +139,7 @@ async def execute(
     attempts = observe.Attempts(client, method, template, path, safe)
     while True:
         try:
-            outcome = await send(client, method, url, body, headers, attempts.begin())
+            outcome = await send(client, method, url, body, headers, attempts.begin(), safe)
         except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
             attempts.interrupted(exc)
             raise
@@ -155,7 +155,8 @@ async def send(
     url: str,
     body: bytes | None,
     headers: Mapping[str, str],
-    budget: Callable[[int], int],
+    attempt: int,
+    safe: bool,
 ) -> Outcome:
     """Send one attempt; never raises for what the network or the server did (cancellation
     propagates, and closes the connection rather than return it half-read to the pool)."""
@@ -173,7 +174,7 @@ async def send(
             allow_redirects=False,
             **proxy_args,
         )
-        limit = budget(response.status)
+        limit = policy.body_budget(client, response.status, attempt, safe)
         declared = response.content_length
         if limit and declared is not None and declared <= limit and "content-encoding" not in response.headers:
             # The usual answer, read here (one coroutine less); _read handles the others.

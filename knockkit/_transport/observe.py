@@ -8,7 +8,6 @@ key. A client without hooks, with the logger quiet, pays two checks per request.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import logging
 import sys
@@ -148,24 +147,27 @@ def _call(hook: Hook, kind: str, event: RequestEvent) -> None:
 
 class Attempts:
     """The bookkeeping of one logical request's attempts, shared by the sync and async loops:
-    each loop only sends and sleeps (``while True: outcome = send(..., a.begin());
+    each loop only sends and sleeps (``while True: outcome = send(..., a.begin(), a.safe);
     delay = a.next_delay(outcome); if delay is None: return outcome; sleep(delay)``)."""
 
-    __slots__ = ("attempt", "client", "method", "path", "safe", "started", "watching")
+    __slots__ = ("attempt", "client", "logging", "method", "path", "safe", "started", "watching")
 
     def __init__(self, client: Client, method: str, template: str, path: str, safe: bool) -> None:
         self.client, self.method, self.path, self.safe = client, method, path, safe
         self.started = time.perf_counter()
-        debug = logger.isEnabledFor(logging.DEBUG)
+        # One level check in the usual case: a logger quiet at INFO is quiet at DEBUG too.
+        self.logging = logger.isEnabledFor(logging.INFO)
+        debug = self.logging and logger.isEnabledFor(logging.DEBUG)
         quiet = client.on_request is None and client.on_response is None and client.hooks is None and not debug
         self.watching = None if quiet else Watch(client, method, template, path, debug)
         self.attempt = 1
 
-    def begin(self) -> Callable[[int], int]:
-        """Report the attempt about to be sent; the body budget for its response."""
+    def begin(self) -> int:
+        """Report the attempt about to be sent; its number (1 for the first), which the
+        executor gives ``policy.body_budget`` with the response's status."""
         if self.watching is not None:
             self.watching.request(self.attempt)
-        return functools.partial(policy.body_budget, self.client, attempt=self.attempt, safe=self.safe)
+        return self.attempt
 
     def interrupted(self, exc: BaseException) -> None:
         """The attempt ended in an exception (cancelled, interrupted, an unusable proxy setting)."""
@@ -181,7 +183,8 @@ class Attempts:
         if delay is None:
             outcome.attempts = self.attempt
             outcome.elapsed = time.perf_counter() - self.started
-            log_outcome(self.client, self.method, self.path, outcome)
+            if self.logging:
+                log_outcome(self.client, self.method, self.path, outcome)
             return None
         log_retry(self.method, self.path, outcome, self.attempt, delay)
         self.attempt += 1

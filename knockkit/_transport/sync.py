@@ -16,7 +16,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import urllib3
@@ -186,7 +186,7 @@ def execute(
     attempts = observe.Attempts(client, method, template, path, safe)
     while True:
         try:
-            outcome = send(client, method, url, body, headers, attempts.begin())
+            outcome = send(client, method, url, body, headers, attempts.begin(), safe)
         except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
             attempts.interrupted(exc)
             raise
@@ -205,13 +205,14 @@ def send(
     url: str,
     body: bytes | None,
     headers: Mapping[str, str],
-    budget: Callable[[int], int],
+    attempt: int,
+    safe: bool,
 ) -> Outcome:
     """Send one attempt; never raises for what the network or the server did.
 
     ``headers`` are the request's own; the Authorization header is added here so that no
-    frame left on an error's traceback holds the key. ``budget(status)`` is how many body
-    bytes to keep.
+    frame left on an error's traceback holds the key. ``attempt`` (1 for the first) and
+    ``safe`` tell the policy how many body bytes to keep.
     """
     # (A client that found no proxy goes straight to the shared pool.)
     pool = client.transport or (shared_pool() if client._proxy is None else _pool(client))
@@ -227,7 +228,7 @@ def send(
             redirect=False,
             preload_content=False,
         )
-        return _read(response, budget(response.status))
+        return _read(response, policy.body_budget(client, response.status, attempt, safe))
     except NewConnectionError as exc:  # (a subclass of ConnectTimeoutError)
         failure, detail = "connect", policy.describe(exc)
     except ConnectTimeoutError as exc:
