@@ -36,6 +36,12 @@ class BulkOperationTimeoutError(KnockError, TimeoutError):
         self.status = operation.status
         #: the last state seen
         self.operation = operation
+        self.timeout = timeout
+
+    def __reduce__(self) -> tuple[type[BulkOperationTimeoutError], tuple[BulkOperation, float]]:
+        # Its args are the message alone (two args would make a TimeoutError read them as
+        # errno and strerror): pickle and copy rebuild it from what it was made of.
+        return type(self), (self.operation, self.timeout)
 
 
 @endpoint

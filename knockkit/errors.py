@@ -30,7 +30,12 @@ __all__ = [
 
 
 class KnockError(Exception):
-    """Base class of every error knockkit raises on purpose."""
+    """Base class of every error knockkit raises on purpose.
+
+    An error's ``args`` are the arguments its class is called with, so that whatever
+    rebuilds errors as ``cls(*args)`` gets the same class back: pickle (multiprocessing,
+    ``copy``) with every attribute, Celery's JSON result backend with the status and message.
+    """
 
 
 class ApiKeyMissingError(KnockError):
@@ -40,7 +45,7 @@ class ApiKeyMissingError(KnockError):
 class APIConnectionError(KnockError):
     """The request did not get a response: refused, reset, DNS or TLS failure."""
 
-    def __init__(self, message: str, *, method: str, path: str, attempts: int) -> None:
+    def __init__(self, message: str, *, method: str = "", path: str = "", attempts: int = 1) -> None:
         super().__init__(message)
         self.method = method
         self.path = path
@@ -82,9 +87,9 @@ class APIError(KnockError):
         self.path = path
         self.attempts = attempts
         """How many attempts were made (retries included) before this error was raised."""
-        super().__init__(self._describe())
+        super().__init__(status, message)
 
-    def _describe(self) -> str:
+    def __str__(self) -> str:
         tries = f", after {self.attempts} attempts" if self.attempts > 1 else ""
         where = f" ({self.method} {self.path}{tries})" if self.method else ""
         details = ", ".join(

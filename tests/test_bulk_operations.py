@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import pickle
 from typing import Any
 
 import pytest
@@ -94,6 +96,10 @@ def test_wait_raises_a_timeout_naming_the_operation(httpserver: HTTPServer, clie
     assert OP_ID in str(error) and "last status: processing" in str(error)
     assert "250 of 1000 rows" in str(error)
     assert len(httpserver.log) == 1
+    for restored in (pickle.loads(pickle.dumps(error)), copy.copy(error)):  # as a worker process sends it back
+        assert type(restored) is BulkOperationTimeoutError
+        assert (restored.args, str(restored), restored.timeout) == (error.args, str(error), 0)
+        assert restored.operation == error.operation
 
 
 def test_wait_keeps_polling_until_the_timeout(httpserver: HTTPServer, client: knockkit.Client) -> None:

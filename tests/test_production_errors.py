@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import copy
+import multiprocessing
+import pickle
 import socket
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -91,3 +96,74 @@ def test_a_base_url_with_a_path_prefix_still_works(httpserver: HTTPServer, trans
     client = make_client(transport, api_key=TEST_KEY, base_url=httpserver.url_for("/knock"))
     assert call(users.get, client, "jhammond").id == "jhammond"
     assert raw_path(httpserver) == "/knock/v1/users/jhammond"
+
+
+def _raised(fn: Any, *args: Any) -> BaseException:
+    try:
+        call(fn, *args)
+    except errors.KnockError as exc:
+        return exc
+    raise AssertionError("no error was raised")
+
+
+def _same(restored: BaseException, original: BaseException) -> None:
+    assert type(restored) is type(original)
+    assert restored.args == original.args
+    assert vars(restored) == vars(original)
+    assert str(restored) == str(original)
+
+
+def test_errors_survive_pickle_and_copy(httpserver: HTTPServer, any_client: knockkit.Client) -> None:
+    # multiprocessing, concurrent.futures and task queues pickle the errors they carry back;
+    # every attribute must come back, not only the message.
+    httpserver.expect_request("/v1/users/nobody").respond_with_json(
+        {"code": "not_found", "message": "user not found", "status": 404, "type": "api_error"},
+        status=404,
+        headers={"x-request-id": "req-1"},
+    )
+    httpserver.expect_request("/v1/users/busy").respond_with_json(
+        {"message": "slow down"}, status=429, headers={"Retry-After": "7"}
+    )
+    httpserver.expect_request("/v1/users/odd").respond_with_data("<html>", content_type="text/html")
+    unreachable = make_client("sync", api_key=TEST_KEY, base_url=f"http://127.0.0.1:{free_port()}", max_retries=0)
+    client = any_client.evolve(max_retries=0)
+    raised = [
+        _raised(users.get, client, "nobody"),
+        _raised(users.get, client, "busy"),
+        _raised(users.get, client, "odd"),
+        _raised(users.get, unreachable, "jhammond"),
+    ]
+    assert [type(e) for e in raised] == [
+        errors.NotFoundError,
+        errors.RateLimitError,
+        errors.APIResponseValidationError,
+        errors.APIConnectionError,
+    ]
+    assert (raised[0].status, raised[0].code, raised[0].request_id) == (404, "not_found", "req-1")  # type: ignore[attr-defined]
+    assert raised[1].retry_after == 7  # type: ignore[attr-defined]
+    for error in raised:
+        _same(pickle.loads(pickle.dumps(error)), error)
+        _same(copy.copy(error), error)
+        _same(copy.deepcopy(error), error)
+
+
+def _get_in_a_worker(base_url: str, user_id: str) -> object:
+    client = knockkit.Client(api_key=TEST_KEY, base_url=base_url, max_retries=0)
+    return users.get(client, user_id)
+
+
+def test_an_error_raised_in_a_worker_process_reaches_the_parent_whole(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/users/nobody").respond_with_json(
+        {"code": "not_found", "message": "user not found", "status": 404, "type": "api_error"},
+        status=404,
+        headers={"x-request-id": "req-2"},
+    )
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(_get_in_a_worker, httpserver.url_for("").rstrip("/"), "nobody")
+        with pytest.raises(errors.NotFoundError) as info:
+            future.result(timeout=60)
+    error = info.value
+    assert (error.status, error.message, error.code, error.request_id) == (404, "user not found", "not_found", "req-2")
+    assert (error.method, error.path, error.attempts) == ("GET", "/v1/users/nobody", 1)
+    assert str(error) == "404 user not found (GET /v1/users/nobody) [code=not_found, request_id=req-2]"
+    assert TEST_KEY not in repr(vars(error))

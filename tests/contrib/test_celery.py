@@ -20,7 +20,7 @@ from celery.signals import before_task_publish
 import knockkit
 from knockkit.contrib import jobs
 from knockkit.contrib.celery import task_idempotency_key, trigger_task
-from knockkit.errors import KnockError
+from knockkit.errors import KnockError, UnprocessableEntityError
 from knockkit.testing import FakeKnock
 
 from .celery_worker import FAST_CLIENT, CeleryKnock, make_app, register_trigger
@@ -126,8 +126,10 @@ def test_a_trigger_knock_refused_is_not_retried(
     fake = knock_for_tasks
     fake.fail_next(1, status=422, path=TRIGGER_PATH)
     result = trigger.delay("dinosaurs-loose", recipients=["esattler"])
-    with pytest.raises(KnockError, match="422"):
+    with pytest.raises(UnprocessableEntityError, match="422") as raised:
         result.get(timeout=TIMEOUT)
+    # The caller gets Knock's answer through the result backend (JSON by default), not only its text.
+    assert (raised.value.status, raised.value.message) == (422, "injected by FakeKnock.fail_next (status 422)")
     assert result.state == "FAILURE"
     assert [r.status for r in triggers(fake)] == [422]
     assert [h["retries"] for h in published if h.get("id") == result.id] == [0]
