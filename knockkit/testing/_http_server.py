@@ -4,7 +4,9 @@
 a thread for its whole life, so a burst of clients is refused and idle connections pile
 up threads. Here the listen backlog is 128, a connection waiting for its next request
 sits in a selector (no thread), only a readable connection is handed to a worker, one
-request at a time, and a connection idle for ``idle_timeout`` seconds is closed.
+request at a time, and a connection silent for ``idle_timeout`` seconds (between requests
+or part-way through one) is closed. Past ``MAX_CONNECTIONS`` open connections the one idle
+longest is closed to make room; when none is idle, new ones wait in the listen backlog.
 HTTP pipelining is not supported (no common client pipelines).
 
 `FakeServer` and `FakeHandler` serve a `FakeKnock` on it: framing,
@@ -40,10 +42,12 @@ from knockkit.testing.stores import KnockFault
 if TYPE_CHECKING:
     from knockkit.testing._server import FakeKnock
 
-__all__ = ["MAX_BODY", "FakeServer", "PooledHTTPServer", "RecordedRequest"]
+__all__ = ["MAX_BODY", "MAX_CONNECTIONS", "FakeServer", "PooledHTTPServer", "RecordedRequest"]
 
 #: The largest request body the fake reads (Knock's bulk requests stay far below it).
 MAX_BODY = 8 * 1024 * 1024
+#: Open connections the fake keeps; past it the longest-idle one is closed to make room.
+MAX_CONNECTIONS = 512
 
 
 class PooledHTTPServer(socketserver.TCPServer):
@@ -51,21 +55,31 @@ class PooledHTTPServer(socketserver.TCPServer):
     allow_reuse_address = True
     #: Worker threads answering requests; connections beyond them wait without a thread.
     workers = 32
-    #: Seconds a kept-alive connection may wait for its next request before it is closed.
-    idle_timeout = 15.0
 
-    def __init__(self, address: tuple[str, int], handler: Any) -> None:
+    def __init__(self, address: tuple[str, int], handler: Any, *, idle_timeout: float = 15.0) -> None:
         super().__init__(address, handler)
+        #: Seconds a connection may stay silent, between requests or within one, before it is closed.
+        self.idle_timeout = idle_timeout
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="fake-knock-worker")
         self._selector = selectors.DefaultSelector()
         self._lock = threading.Lock()
-        self._waiting: dict[socket.socket, float] = {}  # connection -> when it began to wait
+        self._room = threading.Condition(self._lock)  # notified when a connection closes
+        self._waiting: dict[socket.socket, float] = {}  # connection -> when it began to wait, oldest first
         self._open: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="fake-knock-connections", daemon=True)
         self._watcher.start()
 
     # --- socketserver hooks ---------------------------------------------------------------
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        if not self._make_room():
+            # Every open connection is being served: leave the new one in the listen backlog.
+            # socketserver takes the OSError as "nothing accepted" and asks again.
+            with self._room:
+                self._room.wait(timeout=0.05)
+            raise OSError("at MAX_CONNECTIONS with none idle")
+        return super().get_request()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._lock:
@@ -75,6 +89,7 @@ class PooledHTTPServer(socketserver.TCPServer):
     def shutdown_request(self, request: Any) -> None:
         with self._lock:
             self._open.discard(request)
+            self._room.notify_all()
         super().shutdown_request(request)
 
     def server_close(self) -> None:
@@ -126,6 +141,18 @@ class PooledHTTPServer(socketserver.TCPServer):
                 return False
             self._selector.unregister(connection)
             return True
+
+    def _make_room(self) -> bool:
+        """Whether another connection may be accepted, after closing the longest-idle one if
+        the fake is at ``MAX_CONNECTIONS``."""
+        with self._lock:
+            if len(self._open) < MAX_CONNECTIONS:
+                return True
+            oldest = next(iter(self._waiting), None)
+        if oldest is None or not self._take(oldest):
+            return False
+        self.shutdown_request(oldest)
+        return True
 
     def _close_idle(self) -> None:
         cutoff = time.monotonic() - self.idle_timeout
@@ -179,9 +206,9 @@ class RecordedRequest:
 
 
 class FakeServer(PooledHTTPServer):
-    def __init__(self, address: tuple[str, int], fake: FakeKnock) -> None:
+    def __init__(self, address: tuple[str, int], fake: FakeKnock, *, idle_timeout: float) -> None:
         self.fake = fake
-        super().__init__(address, FakeHandler)
+        super().__init__(address, FakeHandler, idle_timeout=idle_timeout)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the host name up (getfqdn), which can be slow; skip it.
@@ -198,11 +225,16 @@ class FakeServer(PooledHTTPServer):
 
 class FakeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as urllib3's pools expect
-    timeout = 10.0  # seconds each read of a request may wait (a client that stalls mid-request)
     # Small answers on a kept-alive connection: without TCP_NODELAY, Nagle's algorithm and
     # the client's delayed ACK add about 40 ms to every request.
     disable_nagle_algorithm = True
     server: FakeServer
+
+    def setup(self) -> None:
+        super().setup()
+        # Each read of a request waits at most the idle timeout: a client that stalls
+        # part-way through a request is dropped as an idle one is.
+        self.connection.settimeout(self.server.idle_timeout)
 
     def handle(self) -> None:
         # One request per call: between requests the connection waits in the server's
@@ -231,6 +263,11 @@ class FakeHandler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
+        if len(raw) < length:  # the client closed part-way: the body is not whole, whatever it parses as
+            self.close_connection = True
+            message = f"the body ended after {len(raw)} of the {length} bytes its Content-Length announced"
+            self._send(fault_reply(KnockFault(400, "invalid_request", message)), request_id)
+            return
         body: Any = None
         bad_json = False
         if raw:

@@ -14,6 +14,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterable, Mapping
+from math import inf
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -73,11 +74,16 @@ class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
     the same file starts where the last one stopped (a file of another schema version is a
     ``StateFileError``). ``real_time=True`` continues held runs of loaded workflows when
     their delay or batch window ends on the wall clock, with no request arriving.
+    ``idle_timeout`` is how many seconds a connection may stay silent, between requests or
+    part-way through one, before the fake closes it.
     """
 
     def __init__(self, *, port: int = 0, api_key: str = FAKE_API_KEY, log: bool = False,
                  workflows_dir: str | os.PathLike[str] | None = None, vars: Mapping[str, Any] | None = None,
-                 db: str | os.PathLike[str] | None = None, real_time: bool = False) -> None:  # fmt: skip
+                 db: str | os.PathLike[str] | None = None, real_time: bool = False,
+                 idle_timeout: float = 15.0) -> None:  # fmt: skip
+        if isinstance(idle_timeout, bool) or not isinstance(idle_timeout, (int, float)) or not 0 < idle_timeout < inf:
+            raise ValueError(f"idle_timeout must be a finite number of seconds > 0, got {idle_timeout!r}")
         self.api_key = api_key
         self._log = log
         self._vars = dict(vars or {})  # what templates of loaded workflows see as ``vars``
@@ -91,7 +97,7 @@ class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
             if workflows_dir is not None:
                 self.load_workflows(workflows_dir)
             self._upkeep.start()
-            self._server = FakeServer((_HOST, port), self)
+            self._server = FakeServer((_HOST, port), self, idle_timeout=float(idle_timeout))
         except BaseException:
             self._upkeep.close()
             raise

@@ -70,6 +70,10 @@ def bad_query(message: str) -> KnockFault:
     return KnockFault(400, "invalid_query", message)
 
 
+def _shown(key: str) -> str:
+    return repr(key if len(key) <= 60 else key[:60] + "...")
+
+
 def _key_parts(key: str) -> list[str]:
     """``a[b][0]`` -> ``["a", "b", "0"]``; ``a[]`` -> ``["a", ""]``."""
     head, _, rest = key.partition("[")
@@ -78,16 +82,27 @@ def _key_parts(key: str) -> list[str]:
         inner, _, rest = rest.partition("]")
         parts.append(inner)
         if len(parts) > MAX_QUERY_DEPTH:
-            raise bad_query(f"query parameter {head!r} nests deeper than {MAX_QUERY_DEPTH} brackets")
+            raise bad_query(f"query parameter {_shown(key)} nests deeper than {MAX_QUERY_DEPTH} brackets")
         rest = rest[1:] if rest.startswith("[") else ""
     return parts
 
 
-def _index(part: str, container: list[Any]) -> int:
-    if not part.isdigit():
+def _is_index(part: str) -> bool:
+    return part.isascii() and part.isdigit()  # "²".isdigit() is true, and int("²") fails: a key
+
+
+def _index(part: str, container: list[Any], key: str) -> int:
+    """Where ``[part]`` goes in ``container``: its index, or the end for a key that is not one.
+    An index may not skip ahead (``x[1]`` before ``x[0]``): the list would have holes."""
+    if not _is_index(part):
         return len(container)
-    if not part.isascii() or len(part) > 4 or int(part) > MAX_QUERY_INDEX:
-        raise bad_query(f"query index [{part}] is not a number from 0 to {MAX_QUERY_INDEX}")
+    if len(part) > 4 or int(part) > MAX_QUERY_INDEX:
+        raise bad_query(f"query parameter {_shown(key)}: index [{part}] is not a number from 0 to {MAX_QUERY_INDEX}")
+    if int(part) > len(container):
+        raise bad_query(
+            f"query parameter {_shown(key)}: index [{part}] skips list positions "
+            f"(indices count up from 0; the next one here is {len(container)})"
+        )
     return int(part)
 
 
@@ -95,10 +110,14 @@ def _joins_last(items: list[Any], key: str) -> bool:
     """Whether ``a[][key]=v`` belongs to the last item of ``a`` (Rack's rule, which the spec's
     ``recipients[]`` of references implies): it does while that item is a mapping without
     ``key``, so ``a[][id]=p&a[][collection]=c&a[][id]=q`` is two items (as knockapi sends them)."""
-    return bool(items) and isinstance(items[-1], dict) and key not in items[-1] and key != "" and not key.isdigit()
+    return bool(items) and isinstance(items[-1], dict) and key not in items[-1] and key != "" and not _is_index(key)
 
 
-def _put(container: Any, parts: list[str], value: str) -> None:
+def _new_child(part: str) -> Any:
+    return [] if part == "" or _is_index(part) else {}
+
+
+def _put(container: Any, parts: list[str], value: str, key: str) -> None:
     head, rest = parts[0], parts[1:]
     if isinstance(container, list):
         if head == "":
@@ -109,38 +128,40 @@ def _put(container: Any, parts: list[str], value: str) -> None:
                 container.append(None)
             index = len(container) - 1
         else:
-            index = _index(head, container)
-            container.extend([None] * (index + 1 - len(container)))
+            index = _index(head, container, key)
+            if index == len(container):
+                container.append(None)
         if not rest:
             container[index] = value
             return
         if not isinstance(container[index], (dict, list)):
-            container[index] = [] if rest[0] == "" or rest[0].isdigit() else {}
-        _put(container[index], rest, value)
+            container[index] = _new_child(rest[0])
+        _put(container[index], rest, value, key)
         return
     if not rest:
         container[head] = value
         return
     child = container.get(head)
     if not isinstance(child, (dict, list)):
-        child = [] if rest[0] == "" or rest[0].isdigit() else {}
+        child = _new_child(rest[0])
         container[head] = child
-    _put(child, rest, value)
+    _put(child, rest, value, key)
 
 
 def parse_query(query: str) -> dict[str, Any]:
     """Knock's query style back into values: ``status[]=a`` -> ``{"status": ["a"]}``,
     ``inserted_at[gte]=t`` -> ``{"inserted_at": {"gte": "t"}}``,
     ``objects[0][id]=p`` and ``objects[][id]=p&objects[][collection]=c`` ->
-    ``{"objects": [{"id": "p", ...}]}``. Values stay strings. Indices
-    past 1,000 and nesting past 8 brackets are a 400 (``KnockFault``)."""
+    ``{"objects": [{"id": "p", ...}]}``. Values stay strings; only ASCII digits make an index.
+    Indices past 1,000 or skipping list positions and nesting past 8 brackets are a 400
+    (``KnockFault``), so a query costs no more memory than its own length."""
     parsed: dict[str, Any] = {}
     try:
         pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=10_000)
     except ValueError:
         raise bad_query("the query has more than 10000 parameters") from None
     for key, value in pairs:
-        _put(parsed, _key_parts(key), value)
+        _put(parsed, _key_parts(key), value, key)
     return parsed
 
 
