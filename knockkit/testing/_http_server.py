@@ -5,7 +5,7 @@ a thread for its whole life, so a burst of clients is refused and idle connectio
 up threads. Here the listen backlog is 128, a connection waiting for its next request
 sits in a selector (no thread), only a readable connection is handed to a worker, one
 request at a time, and a connection silent for ``idle_timeout`` seconds (between requests
-or part-way through one) is closed. Past ``MAX_CONNECTIONS`` open connections the one idle
+or part-way through one) is closed. Past ``max_connections`` open connections the one idle
 longest is closed to make room; when none is idle, new ones wait in the listen backlog.
 HTTP pipelining is not supported (no common client pipelines).
 
@@ -46,7 +46,7 @@ __all__ = ["MAX_BODY", "MAX_CONNECTIONS", "FakeServer", "PooledHTTPServer", "Rec
 
 #: The largest request body the fake reads (Knock's bulk requests stay far below it).
 MAX_BODY = 8 * 1024 * 1024
-#: Open connections the fake keeps; past it the longest-idle one is closed to make room.
+#: Open connections the fake keeps by default; past them the longest-idle one is closed to make room.
 MAX_CONNECTIONS = 512
 
 
@@ -56,10 +56,18 @@ class PooledHTTPServer(socketserver.TCPServer):
     #: Worker threads answering requests; connections beyond them wait without a thread.
     workers = 32
 
-    def __init__(self, address: tuple[str, int], handler: Any, *, idle_timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: Any,
+        *,
+        idle_timeout: float = 15.0,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
         super().__init__(address, handler)
         #: Seconds a connection may stay silent, between requests or within one, before it is closed.
         self.idle_timeout = idle_timeout
+        self.max_connections = max_connections
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="fake-knock-worker")
         self._selector = selectors.DefaultSelector()
         self._lock = threading.Lock()
@@ -78,7 +86,7 @@ class PooledHTTPServer(socketserver.TCPServer):
             # socketserver takes the OSError as "nothing accepted" and asks again.
             with self._room:
                 self._room.wait(timeout=0.05)
-            raise OSError("at MAX_CONNECTIONS with none idle")
+            raise OSError("at max_connections with none idle")
         return super().get_request()
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -144,9 +152,9 @@ class PooledHTTPServer(socketserver.TCPServer):
 
     def _make_room(self) -> bool:
         """Whether another connection may be accepted, after closing the longest-idle one if
-        the fake is at ``MAX_CONNECTIONS``."""
+        the fake is at ``max_connections``."""
         with self._lock:
-            if len(self._open) < MAX_CONNECTIONS:
+            if len(self._open) < self.max_connections:
                 return True
             oldest = next(iter(self._waiting), None)
         if oldest is None or not self._take(oldest):
@@ -206,9 +214,9 @@ class RecordedRequest:
 
 
 class FakeServer(PooledHTTPServer):
-    def __init__(self, address: tuple[str, int], fake: FakeKnock, *, idle_timeout: float) -> None:
+    def __init__(self, address: tuple[str, int], fake: FakeKnock, *, idle_timeout: float, max_connections: int) -> None:
         self.fake = fake
-        super().__init__(address, FakeHandler, idle_timeout=idle_timeout)
+        super().__init__(address, FakeHandler, idle_timeout=idle_timeout, max_connections=max_connections)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks the host name up (getfqdn), which can be slow; skip it.

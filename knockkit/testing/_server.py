@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from knockkit._client import AsyncClient, Client
 from knockkit.testing._faults import Fault, FaultInjection
-from knockkit.testing._http_server import FakeServer, RecordedRequest
+from knockkit.testing._http_server import MAX_CONNECTIONS, FakeServer, RecordedRequest
 from knockkit.testing._inspect import Inspection, RecipientRun
 from knockkit.testing._providers import FAKE_SLACK_TEAM_ID, ProviderDeclarations
 from knockkit.testing._upkeep import Upkeep
@@ -75,15 +75,18 @@ class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
     ``StateFileError``). ``real_time=True`` continues held runs of loaded workflows when
     their delay or batch window ends on the wall clock, with no request arriving.
     ``idle_timeout`` is how many seconds a connection may stay silent, between requests or
-    part-way through one, before the fake closes it.
+    part-way through one, before the fake closes it; past ``max_connections`` open connections
+    the one idle longest is closed to make room (with none idle, new ones wait to be accepted).
     """
 
     def __init__(self, *, port: int = 0, api_key: str = FAKE_API_KEY, log: bool = False,
                  workflows_dir: str | os.PathLike[str] | None = None, vars: Mapping[str, Any] | None = None,
                  db: str | os.PathLike[str] | None = None, real_time: bool = False,
-                 idle_timeout: float = 15.0) -> None:  # fmt: skip
+                 idle_timeout: float = 15.0, max_connections: int = MAX_CONNECTIONS) -> None:  # fmt: skip
         if isinstance(idle_timeout, bool) or not isinstance(idle_timeout, (int, float)) or not 0 < idle_timeout < inf:
             raise ValueError(f"idle_timeout must be a finite number of seconds > 0, got {idle_timeout!r}")
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
+            raise ValueError(f"max_connections must be a whole number >= 1, got {max_connections!r}")
         self.api_key = api_key
         self._log = log
         self._vars = dict(vars or {})  # what templates of loaded workflows see as ``vars``
@@ -97,7 +100,9 @@ class FakeKnock(Inspection, FaultInjection, ProviderDeclarations):
             if workflows_dir is not None:
                 self.load_workflows(workflows_dir)
             self._upkeep.start()
-            self._server = FakeServer((_HOST, port), self, idle_timeout=float(idle_timeout))
+            self._server = FakeServer(
+                (_HOST, port), self, idle_timeout=float(idle_timeout), max_connections=max_connections
+            )
         except BaseException:
             self._upkeep.close()
             raise

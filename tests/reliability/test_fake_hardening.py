@@ -19,7 +19,7 @@ import urllib3
 
 import knockkit
 from knockkit import users, workflows
-from knockkit.testing import FakeKnock, _http_server
+from knockkit.testing import FakeKnock
 from knockkit.testing._http_server import MAX_BODY, MAX_CONNECTIONS
 
 HOST = "127.0.0.1"
@@ -168,10 +168,12 @@ def test_past_the_connection_limit_the_longest_idle_connection_makes_room(fake: 
             conn.close()
 
 
-def test_at_the_connection_limit_with_none_idle_a_new_connection_waits_its_turn(
-    fake: FakeKnock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(_http_server, "MAX_CONNECTIONS", 2)
+def test_at_the_connection_limit_with_none_idle_a_new_connection_waits_its_turn() -> None:
+    with FakeKnock(max_connections=2) as fake:
+        _none_idle_then_one_closes(fake)
+
+
+def _none_idle_then_one_closes(fake: FakeKnock) -> None:
     # Two requests stopped part-way: each holds a worker, neither connection is idle.
     busy = open_idle(fake, 2)
     try:
@@ -213,6 +215,12 @@ def test_a_connection_silent_for_the_idle_timeout_is_closed_between_or_within_re
 def test_an_idle_timeout_that_is_not_a_positive_number_is_refused(idle_timeout: Any) -> None:
     with pytest.raises(ValueError, match="idle_timeout must be a finite number of seconds > 0"):
         FakeKnock(idle_timeout=idle_timeout)
+
+
+@pytest.mark.parametrize("max_connections", [0, -1, 2.0, True, "512"])
+def test_a_connection_limit_that_is_not_a_whole_number_from_1_is_refused(max_connections: Any) -> None:
+    with pytest.raises(ValueError, match="max_connections must be a whole number >= 1"):
+        FakeKnock(max_connections=max_connections)
 
 
 # --- 16. query strings that would build huge or deep values ---------------------------------------
