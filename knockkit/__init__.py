@@ -18,34 +18,14 @@ import importlib
 import os as _os
 from typing import TYPE_CHECKING, Any
 
-from knockkit import errors
-from knockkit._client import AsyncClient, Client, aclose
-from knockkit._pagination import apaginate, paginate
-from knockkit._settings import KnockInstance, configure, env
 from knockkit._version import __version__
-from knockkit.errors import (
-    APIConnectionError,
-    APIError,
-    ApiKeyMissingError,
-    APIResponseValidationError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    KnockError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    UnprocessableEntityError,
-    WebhookVerificationError,
-)
 
 if TYPE_CHECKING:
     from knockkit import (
         audiences,
         bulk_operations,
         channels,
+        errors,
         feeds,
         guides,
         integrations,
@@ -60,20 +40,41 @@ if TYPE_CHECKING:
         workflow_recipient_runs,
         workflows,
     )
+    from knockkit._client import AsyncClient, Client, aclose
     from knockkit._http import segment
+    from knockkit._pagination import apaginate, paginate
     from knockkit._raw import request
     from knockkit._response import Response, with_response
+    from knockkit._settings import KnockInstance, configure, env
     from knockkit._transport.observe import RequestEvent
+    from knockkit.errors import (
+        APIConnectionError,
+        APIError,
+        ApiKeyMissingError,
+        APIResponseValidationError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        KnockError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        ServerError,
+        UnprocessableEntityError,
+        WebhookVerificationError,
+    )
     from knockkit.models import Page
     from knockkit.tokens import Grant, object_grant, sign_user_token, tenant_grant, user_grant
 
-# The resource modules, the models and token signing load on first use (knockkit.users,
-# or `from knockkit import users`): `import knockkit` stays cheaper than `import urllib3`,
-# and the pytest plugin that every test session of an installing project loads stays light.
+# Everything loads on first use (knockkit.Client, knockkit.users, or `from knockkit import
+# users`): `import knockkit` imports neither attrs nor urllib3, and the pytest plugin that every
+# test session of an installing project loads stays light. The first use pays for what it needs.
 _LAZY_MODULES = frozenset(
     {
         "audiences",
         "bulk_operations",
+        "errors",
         "channels",
         "feeds",
         "guides",
@@ -91,6 +92,29 @@ _LAZY_MODULES = frozenset(
     }
 )
 _LAZY_NAMES = {
+    "APIConnectionError": "knockkit.errors",
+    "APIError": "knockkit.errors",
+    "ApiKeyMissingError": "knockkit.errors",
+    "APIResponseValidationError": "knockkit.errors",
+    "APITimeoutError": "knockkit.errors",
+    "AuthenticationError": "knockkit.errors",
+    "BadRequestError": "knockkit.errors",
+    "ConflictError": "knockkit.errors",
+    "KnockError": "knockkit.errors",
+    "NotFoundError": "knockkit.errors",
+    "PermissionDeniedError": "knockkit.errors",
+    "RateLimitError": "knockkit.errors",
+    "ServerError": "knockkit.errors",
+    "UnprocessableEntityError": "knockkit.errors",
+    "WebhookVerificationError": "knockkit.errors",
+    "AsyncClient": "knockkit._client",
+    "Client": "knockkit._client",
+    "aclose": "knockkit._client",
+    "KnockInstance": "knockkit._settings",
+    "configure": "knockkit._settings",
+    "env": "knockkit._settings",
+    "apaginate": "knockkit._pagination",
+    "paginate": "knockkit._pagination",
     "Page": "knockkit.models",
     "RequestEvent": "knockkit._transport.observe",
     "Response": "knockkit._response",

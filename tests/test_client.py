@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+import types
+
 import attrs
 import pytest
 
@@ -93,3 +98,29 @@ def test_api_key_must_be_a_string() -> None:
 def test_first_argument_must_be_a_client() -> None:
     with pytest.raises(TypeError, match=r"must be a knockkit\.Client or knockkit\.AsyncClient, not str"):
         knockkit.users.get("sk_test_123", "jhammond")  # type: ignore[arg-type]
+
+
+def test_import_knockkit_loads_nothing_until_a_name_is_used() -> None:
+    # Everything is loaded on first use, so `import knockkit` (and the pytest plugin every test
+    # session of an installing project loads) costs neither attrs nor urllib3.
+    code = (
+        "import sys, knockkit\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('knockkit', 'attr', 'attrs', 'urllib3')))\n"
+        "knockkit.NotFoundError\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('knockkit', 'attr', 'attrs', 'urllib3')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["['knockkit', 'knockkit._version']", "['knockkit', 'knockkit._version', 'knockkit.errors']"]
+
+
+def test_every_public_name_resolves_to_the_object_its_module_defines() -> None:
+    for name in knockkit.__all__:
+        value = getattr(knockkit, name)
+        if isinstance(value, types.ModuleType):
+            assert value.__name__ == f"knockkit.{name}"
+        else:
+            home = importlib.import_module(value.__module__) if hasattr(value, "__module__") else knockkit
+            assert getattr(home, name, value) is value, name
+    assert set(knockkit.__all__) <= set(dir(knockkit))
+    with pytest.raises(AttributeError, match="no attribute 'Clinet'"):
+        knockkit.Clinet  # noqa: B018
