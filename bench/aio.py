@@ -33,7 +33,7 @@ class RawAiohttp:
     def __init__(self, base: str) -> None:
         import aiohttp
 
-        from knockkit._http import USER_AGENT
+        from knockkit._headers import USER_AGENT
 
         self.base = base
         self.session = aiohttp.ClientSession()

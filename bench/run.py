@@ -67,7 +67,7 @@ class Floor:
     name = "urllib3"
 
     def __init__(self, base: str) -> None:
-        from knockkit._http import USER_AGENT
+        from knockkit._headers import USER_AGENT
 
         self.base = base
         self.pool = urllib3.PoolManager(num_pools=16, maxsize=32)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from knockkit._transport.observe import RequestEvent
 
 from knockkit._checks import check_header_name, check_header_value
-from knockkit._headers import Headers
+from knockkit._headers import NO_HEADERS, Headers
 
 __all__ = [
     "CLIENT_FIELDS",
@@ -94,8 +94,6 @@ RESERVED_HEADERS: Mapping[str, str] = {
     "connection": "knockkit's connection pools manage connections",
     "accept-encoding": "knockkit reads bodies as sent (identity), within max_response_bytes",
 }
-
-NO_HEADERS = Headers()
 
 
 def _to_headers(value: object) -> Headers:

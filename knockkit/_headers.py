@@ -1,4 +1,5 @@
-"""``Headers``: a read-only, case-insensitive mapping of HTTP headers.
+"""``Headers``: a read-only, case-insensitive mapping of HTTP headers; and the headers a
+client sends with every request.
 
 One type for the headers a client sends on every request (``Client(headers=...)``) and the
 headers of a response (``knockkit.with_response``): looked up in any case, shown with the
@@ -7,10 +8,16 @@ names as given, hashable so that a client holding one stays a hashable value.
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["Headers"]
+from knockkit._version import __version__
+
+__all__ = ["NO_HEADERS", "OWN_HEADERS", "USER_AGENT", "Headers", "client_headers"]
+
+USER_AGENT = f"knockkit/{__version__} python/{sys.version.split()[0]}"  # what platform.python_version() says
 
 
 class Headers(Mapping[str, str]):
@@ -65,3 +72,37 @@ class Headers(Mapping[str, str]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Headers, (list(self._items.values()),))
+
+
+NO_HEADERS = Headers()
+
+#: What every request carries besides the client's ``headers=`` and the request's own. (The
+#: executors add Authorization, so that no frame an error is raised from holds the key.)
+#: Plain dicts, never changed: ``{**a, **b}`` merges a dict in C, any other mapping in Python.
+OWN_HEADERS: dict[str, str] = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "identity"}
+_NONE: dict[str, str] = {}
+
+
+def client_headers(extra: Headers, own: bool) -> dict[str, str]:
+    """The headers a client adds to each request: knockkit's own with the client's
+    ``headers=`` (``extra``) over them, in any case.
+
+    ``own=False`` leaves knockkit's own out, for an aiohttp session that sends them by
+    default (and that lets a request's header replace a default one, in any case): the
+    client's alone. aiohttp handles each header of a request in Python, more than once.
+    """
+    if extra is NO_HEADERS:
+        return OWN_HEADERS if own else _NONE
+    return _with_own(extra) if own else _as_given(extra)
+
+
+@functools.lru_cache(maxsize=64)
+def _with_own(extra: Headers) -> dict[str, str]:
+    headers = {name: value for name, value in OWN_HEADERS.items() if name not in extra}
+    headers.update(extra.items())
+    return headers
+
+
+@functools.lru_cache(maxsize=64)
+def _as_given(extra: Headers) -> dict[str, str]:
+    return dict(extra.items())

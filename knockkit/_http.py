@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-import functools
 import json as _json
 import math
 import os
 import re
-import sys
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar, overload
@@ -24,11 +22,9 @@ from urllib.parse import quote
 
 from knockkit import _guard
 from knockkit._checks import MAX_USER_ID_LENGTH, check_header_value, check_id
-from knockkit._client import NO_HEADERS, AsyncClient, Client
-from knockkit._headers import Headers
+from knockkit._client import AsyncClient, Client
 from knockkit._transport import policy
 from knockkit._transport.sync import execute
-from knockkit._version import __version__
 from knockkit.models._codec import structure
 
 __all__ = [
@@ -44,23 +40,8 @@ __all__ = [
 
 T = TypeVar("T")
 
-USER_AGENT = f"knockkit/{__version__} python/{sys.version.split()[0]}"  # what platform.python_version() says
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 MAX_PAGE_SIZE = 50
-
-
-#: What every request carries (the transport adds Authorization, so that no frame an error
-#: is raised from holds the key).
-_OWN_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Encoding": "identity"}
-
-
-@functools.lru_cache(maxsize=64)
-def _with_defaults(extra: Headers) -> dict[str, str]:
-    """knockkit's own headers with a client's ``headers=`` (which may replace User-Agent or
-    Accept, in any case); computed once per distinct value."""
-    headers = {name: value for name, value in _OWN_HEADERS.items() if name not in extra}
-    headers.update(extra.items())
-    return headers
 
 
 # --- encoding ------------------------------------------------------------------------
@@ -374,7 +355,7 @@ def request(
         encoded = encode_query(query)
         if encoded:
             url += "?" + encoded
-    headers = _OWN_HEADERS.copy() if client.headers is NO_HEADERS else _with_defaults(client.headers).copy()
+    headers = {}  # this request's own: the executor adds the client's (_headers.client_headers)
     if client.branch:
         headers["X-Knock-Branch"] = client.branch
     body = None

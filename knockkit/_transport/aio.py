@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 try:
@@ -25,11 +25,12 @@ except ImportError:  # pragma: no cover - depends on the installation
     ) from None
 
 from knockkit._client import AsyncClient
+from knockkit._headers import OWN_HEADERS, client_headers
 from knockkit._http import finish
 from knockkit._transport import observe, policy, proxies
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
-__all__ = ["aclose", "execute", "send"]
+__all__ = ["aclose", "execute"]
 
 _CHUNK = 64 * 1024
 
@@ -72,7 +73,9 @@ def _open_session() -> aiohttp.ClientSession | None:
 async def _new_session() -> aiohttp.ClientSession:
     global _last
     loop = asyncio.get_running_loop()
-    session = aiohttp.ClientSession(auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
+    # knockkit's own headers are the session's: aiohttp then does not handle each of them
+    # again for each request (client_headers leaves them out for it).
+    session = aiohttp.ClientSession(headers=OWN_HEADERS, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
     # aiohttp (3.9+) silently sends an idempotent request again when a connection drops; the
     # policy alone decides retries, so that attempts are counted and backed off alike on both
     # transports. (The same switch aiohttp's own test client uses.)
@@ -135,12 +138,56 @@ async def execute(
     into: Any,
 ) -> Any:
     """Attempts until one is final (the policy decides what to keep and whether to go on),
-    then the caller's result of it: the coroutine an endpoint function returns."""
+    then the caller's result of it: the coroutine an endpoint function returns.
+
+    Each attempt is sent here rather than in a coroutine of its own: every await of a request
+    passes through each coroutine on the way, and this is the one knockkit adds. What the
+    network or the server did becomes an ``Outcome``; cancellation propagates, and closes the
+    connection rather than return it half-read to the pool. The Authorization header is made
+    in the call (never a local), so that no frame left on a traceback holds the key.
+    """
     attempts = observe.Attempts(client, method, template, path, safe)
     while True:
+        attempt = attempts.begin()
+        response = None
         try:
-            outcome = await send(client, method, url, body, headers, attempts.begin(), safe)
+            proxy = None if client.transport or client._proxy is None else proxies.route(client)
+            session = client.transport or _open_session() or await _new_session()
+            extra, proxy_args = (_DIRECT, _DIRECT) if proxy is None else (_proxy_auth(proxy, url), _through(proxy, url))
+            response = await session.request(
+                method,
+                url,
+                data=body,
+                headers={
+                    "Authorization": "Bearer " + client.api_key,
+                    **client_headers(client.headers, session is client.transport),
+                    **headers,
+                    **extra,
+                },
+                timeout=_timeout(client.connect_timeout, client.timeout),
+                allow_redirects=False,
+                **proxy_args,
+            )
+            limit = policy.body_budget(client, response.status, attempt, safe)
+            declared = response.content_length
+            if limit and declared is not None and declared <= limit and "content-encoding" not in response.headers:
+                # The usual answer, read here (one coroutine less); _read handles the others.
+                data = await response.read()
+                response.release()
+                outcome = Outcome(response.status, response.reason or "", response.headers, data)
+            else:
+                outcome = await _read(response, limit)
+        except aiohttp.ConnectionTimeoutError as exc:
+            outcome = _failed(response, "connect-timeout", exc)
+        except aiohttp.ClientConnectorError as exc:
+            outcome = _failed(response, "connect", exc)
+        except asyncio.TimeoutError as exc:
+            outcome = _failed(response, "timeout", exc)
+        except (aiohttp.ClientError, OSError) as exc:
+            outcome = _failed(response, "read", exc)
         except BaseException as exc:  # cancelled, interrupted, or a proxy setting that cannot be used
+            if response is not None:
+                response.close()
             attempts.interrupted(exc)
             raise
         delay = attempts.next_delay(outcome)
@@ -149,54 +196,11 @@ async def execute(
         await asyncio.sleep(delay)
 
 
-async def send(
-    client: AsyncClient,
-    method: str,
-    url: str,
-    body: bytes | None,
-    headers: Mapping[str, str],
-    attempt: int,
-    safe: bool,
-) -> Outcome:
-    """Send one attempt; never raises for what the network or the server did (cancellation
-    propagates, and closes the connection rather than return it half-read to the pool)."""
-    proxy = None if client.transport or client._proxy is None else proxies.route(client)
-    session = client.transport or _open_session() or await _new_session()
-    proxy_headers, proxy_args = (_DIRECT, _DIRECT) if proxy is None else (_proxy_auth(proxy, url), _through(proxy, url))
-    response = None
-    try:
-        response = await session.request(
-            method,
-            url,
-            data=body,
-            headers={"Authorization": "Bearer " + client.api_key, **headers, **proxy_headers},
-            timeout=_timeout(client.connect_timeout, client.timeout),
-            allow_redirects=False,
-            **proxy_args,
-        )
-        limit = policy.body_budget(client, response.status, attempt, safe)
-        declared = response.content_length
-        if limit and declared is not None and declared <= limit and "content-encoding" not in response.headers:
-            # The usual answer, read here (one coroutine less); _read handles the others.
-            data = await response.read()
-            response.release()
-            return Outcome(response.status, response.reason or "", response.headers, data)
-        return await _read(response, limit)
-    except aiohttp.ConnectionTimeoutError as exc:
-        failure, detail = "connect-timeout", policy.describe(exc)
-    except aiohttp.ClientConnectorError as exc:
-        failure, detail = "connect", policy.describe(exc)
-    except asyncio.TimeoutError as exc:
-        failure, detail = "timeout", policy.describe(exc)
-    except (aiohttp.ClientError, OSError) as exc:
-        failure, detail = "read", policy.describe(exc)
-    except BaseException:
-        if response is not None:
-            response.close()
-        raise
+def _failed(response: aiohttp.ClientResponse | None, failure: str, exc: BaseException) -> Outcome:
+    """An attempt that got no (whole) response: its connection is closed, not reused."""
     if response is not None:
         response.close()
-    return Outcome(failure=failure, detail=detail)
+    return Outcome(failure=failure, detail=policy.describe(exc))
 
 
 async def _read(response: aiohttp.ClientResponse, budget: int) -> Outcome:

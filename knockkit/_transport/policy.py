@@ -12,7 +12,8 @@ import os
 import random
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from knockkit._transport.proxies import via
@@ -50,6 +51,8 @@ RETRY_STATUSES = frozenset({408, 409, 429, *range(500, 600)})
 MAX_ERROR_BODY = 64 * 1024
 _EXCERPT_CHARS = 200
 _BACKOFF_MAX = 8.0
+#: The headers of an attempt that got no response.
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 class Outcome:
@@ -75,13 +78,14 @@ class Outcome:
         "status",
     )
 
+    # (No keyword-only parameters: their defaults are looked up by name on every call, and
+    # one Outcome is made per attempt. Callers name failure, detail, overflow and encoding.)
     def __init__(
         self,
         status: int = 0,
         reason: str = "",
-        headers: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] = _NO_HEADERS,
         body: bytes = b"",
-        *,
         failure: str | None = None,
         detail: str = "",
         overflow: bool = False,
@@ -89,7 +93,7 @@ class Outcome:
     ) -> None:
         self.status = status
         self.reason = reason
-        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.headers = headers
         self.body = body
         self.failure = failure
         self.detail = detail
@@ -192,14 +196,15 @@ def parse_json(data: bytes) -> tuple[bool, Any]:
     """``(True, value)`` for a JSON document, ``(False, None)`` for anything else,
     including JSON nested too deeply for the parser."""
     try:
-        # RFC 8259: JSON on the network is UTF-8. Decoding it here and reading it with
-        # raw_decode skips json.loads' encoding detection and two Python layers (on every
-        # response); whitespace around the value, and everything else, takes the full path.
+        # RFC 8259: JSON on the network is UTF-8. Decoding it here and reading it with the
+        # decoder's scanner (what raw_decode calls) skips json.loads' encoding detection and
+        # three Python layers, on every response; whitespace around the value, and everything
+        # else, takes the full path.
         text = data.decode("utf-8")
-        value, end = _raw_decode(text)
+        value, end = _scan_once(text, 0)
         if end == len(text):
             return True, value
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, StopIteration):
         pass
     try:
         return True, json.loads(data)  # a BOM, UTF-16 or UTF-32: json.loads tells them apart
@@ -207,7 +212,8 @@ def parse_json(data: bytes) -> tuple[bool, Any]:
         return False, None
 
 
-_raw_decode = json.JSONDecoder().raw_decode
+#: ``(value, end)``, or StopIteration when no value starts at the index.
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def api_error(client: Client, method: str, path: str, outcome: Outcome) -> APIError:

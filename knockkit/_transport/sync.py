@@ -26,6 +26,7 @@ from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionErro
 from urllib3.util.retry import Retry
 
 from knockkit._client import Client
+from knockkit._headers import client_headers
 from knockkit._transport import observe, policy, proxies
 from knockkit._transport.policy import MAX_ERROR_BODY, Outcome
 
@@ -210,8 +211,8 @@ def send(
 ) -> Outcome:
     """Send one attempt; never raises for what the network or the server did.
 
-    ``headers`` are the request's own; the Authorization header is added here so that no
-    frame left on an error's traceback holds the key. ``attempt`` (1 for the first) and
+    ``headers`` are the request's own; the client's, and the Authorization header, are added
+    here (the key so that no frame left on an error's traceback holds it). ``attempt`` (1 for the first) and
     ``safe`` tell the policy how many body bytes to keep.
     """
     # (A client that found no proxy goes straight to the shared pool.)
@@ -222,7 +223,7 @@ def send(
             method,
             url,
             body=body,
-            headers={"Authorization": "Bearer " + client.api_key, **headers},
+            headers={"Authorization": "Bearer " + client.api_key, **client_headers(client.headers, True), **headers},
             retries=_ONE_ATTEMPT,
             timeout=_timeout(client.connect_timeout, client.timeout),
             redirect=False,
