@@ -397,20 +397,22 @@ def finish(client: Client | AsyncClient, method: str, path: str, outcome: policy
     captured = CAPTURED.get()
     if captured is not None:
         captured.append(outcome)
-    if outcome.failure is not None:
-        raise policy.connection_error(client, method, path, outcome)
-    if not 200 <= outcome.status < 300:
-        raise policy.api_error(client, method, path, outcome)
-    if outcome.overflow or outcome.encoding is not None:
+    # (One test for the usual answer: an attempt that got no response has status 0.)
+    if not 200 <= outcome.status < 300 or outcome.overflow or outcome.encoding is not None:
+        if outcome.failure is not None:
+            raise policy.connection_error(client, method, path, outcome)
+        if not 200 <= outcome.status < 300:
+            raise policy.api_error(client, method, path, outcome)
         raise policy.oversized(client, method, path, outcome)
-    if into is None or (into is AnyJson and not outcome.body):
+    body = outcome.body
+    if into is None or (into is AnyJson and not body):
         return None
     # Parse the JSON body and structure it into ``into``; a clear error if it does not fit.
-    if not outcome.body:
+    if not body:
         raise policy.invalid_response(client, method, path, outcome, "expected a JSON body, got an empty one")
     # The errors are raised outside except blocks: the exceptions they replace quote the
     # body (which may echo the key) and would stay reachable as __context__.
-    is_json, parsed = policy.parse_json(outcome.body)
+    is_json, parsed = policy.parse_json(body)
     if not is_json:
         raise policy.invalid_response(client, method, path, outcome, "the response is not JSON")
     if into is AnyJson:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import itertools
 import logging
 import sys
-import time
 import warnings
 from collections.abc import Callable
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 import attrs
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("knockkit")
+_INFO, _DEBUG = logging.INFO, logging.DEBUG
 
 _calls = itertools.count(1)
 
@@ -107,7 +108,7 @@ class Watch:
             logger.debug("%s %s: attempt %d to %s", event.method, event.path, attempt, where)
         for hook in self._before:
             _call(hook, "on_request", event)
-        self._started = time.perf_counter()
+        self._started = perf_counter()
 
     def response(self, outcome: Outcome, retrying: bool) -> None:
         """After an attempt, with what it came to."""
@@ -115,7 +116,7 @@ class Watch:
         event = attrs.evolve(
             self._event,
             status=outcome.status or None,
-            elapsed=time.perf_counter() - self._started,
+            elapsed=perf_counter() - self._started,
             request_id=redact(request_id, self._client) if request_id else None,
             failure=(outcome.detail or None) if outcome.failure is not None else None,
             retrying=retrying,
@@ -153,14 +154,19 @@ class Attempts:
     __slots__ = ("attempt", "client", "logging", "method", "path", "safe", "started", "watching")
 
     def __init__(self, client: Client, method: str, template: str, path: str, safe: bool) -> None:
-        self.client, self.method, self.path, self.safe = client, method, path, safe
-        self.started = time.perf_counter()
-        # One level check in the usual case: a logger quiet at INFO is quiet at DEBUG too.
-        self.logging = logger.isEnabledFor(logging.INFO)
-        debug = self.logging and logger.isEnabledFor(logging.DEBUG)
-        quiet = client.on_request is None and client.on_response is None and client.hooks is None and not debug
-        self.watching = None if quiet else Watch(client, method, template, path, debug)
+        self.client = client
+        self.method = method
+        self.path = path
+        self.safe = safe
         self.attempt = 1
+        self.started = perf_counter()
+        # One level check in the usual case: a logger quiet at INFO is quiet at DEBUG too.
+        self.logging = logging_ = logger.isEnabledFor(_INFO)
+        debug = logging_ and logger.isEnabledFor(_DEBUG)
+        if client.on_request is None and client.on_response is None and client.hooks is None and not debug:
+            self.watching = None
+        else:
+            self.watching = Watch(client, method, template, path, debug)
 
     def begin(self) -> int:
         """Report the attempt about to be sent; its number (1 for the first), which the
@@ -182,7 +188,7 @@ class Attempts:
             self.watching.response(outcome, retrying=delay is not None)
         if delay is None:
             outcome.attempts = self.attempt
-            outcome.elapsed = time.perf_counter() - self.started
+            outcome.elapsed = perf_counter() - self.started
             if self.logging:
                 log_outcome(self.client, self.method, self.path, outcome)
             return None
