@@ -89,7 +89,8 @@ def client_headers(extra: Headers, own: bool) -> dict[str, str]:
 
     ``own=False`` leaves knockkit's own out, for an aiohttp session that sends them by
     default (and that lets a request's header replace a default one, in any case): the
-    client's alone. aiohttp handles each header of a request in Python, more than once.
+    client's alone. (aiohttp merges each header a request passes into a copy of its session's
+    defaults one at a time, in Python; the defaults themselves are copied in C.)
     """
     if extra is NO_HEADERS:
         return OWN_HEADERS if own else _NONE

@@ -73,8 +73,8 @@ def _open_session() -> aiohttp.ClientSession | None:
 async def _new_session() -> aiohttp.ClientSession:
     global _last
     loop = asyncio.get_running_loop()
-    # knockkit's own headers are the session's: aiohttp then does not handle each of them
-    # again for each request (client_headers leaves them out for it).
+    # knockkit's own headers are the session's defaults, copied in C for each request, rather
+    # than merged into them one by one in Python (client_headers leaves them out for it).
     session = aiohttp.ClientSession(headers=OWN_HEADERS, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar())
     # aiohttp (3.9+) silently sends an idempotent request again when a connection drops; the
     # policy alone decides retries, so that attempts are counted and backed off alike on both
