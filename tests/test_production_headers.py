@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 import pytest
 from pytest_httpserver import HTTPServer
 
@@ -43,6 +46,34 @@ def test_a_client_without_headers_sends_only_its_own(httpserver: HTTPServer, any
     call(users.get, any_client, "jhammond")
     sent = {name.lower() for name, _ in httpserver.log[0][0].headers.items()}
     assert sent == {"host", "authorization", "user-agent", "accept", "accept-encoding"}
+
+
+def test_an_aiohttp_session_of_your_own_is_sent_every_header(httpserver: HTTPServer) -> None:
+    # knockkit's own session sends its own headers as session defaults; a caller's session
+    # has none of them, so each request carries them all.
+    httpserver.expect_request("/v1/users/jhammond").respond_with_json(USER)
+
+    async def two_gets() -> str:
+        async with aiohttp.ClientSession() as session:
+            client = knockkit.AsyncClient(
+                api_key=TEST_KEY, base_url=httpserver.url_for("/"), transport=session,
+                headers={"user-agent": "billing/2.0", "X-App-Name": "billing"},
+            )  # fmt: skip
+            user = await users.get(client, "jhammond")
+            await users.get(client.evolve(headers=None), "jhammond")
+            return user.id
+
+    assert asyncio.run(two_gets()) == "jhammond"
+    customised, plain = (request for request, _ in httpserver.log)
+    assert customised.headers.getlist("User-Agent") == ["billing/2.0"]
+    assert customised.headers["X-App-Name"] == "billing"
+    assert customised.headers["Accept"] == "application/json"
+    assert customised.headers["Accept-Encoding"] == "identity"
+    assert customised.headers["Authorization"] == f"Bearer {TEST_KEY}"
+    assert {name.lower() for name, _ in plain.headers.items()} == {
+        "host", "authorization", "user-agent", "accept", "accept-encoding",
+    }  # fmt: skip
+    assert plain.headers["User-Agent"].startswith("knockkit/")
 
 
 @pytest.mark.parametrize(
