@@ -384,11 +384,15 @@ def fresh_process_times(codes: dict[str, str], runs: int, pycache: str) -> dict[
 
 
 def rss(lib: str, base: str, pycache: str) -> tuple[float, float]:
-    """(peak RSS in MiB, RSS growth per client in KiB) of a fresh process running a fixed workload."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--rss-child", lib, base],
-        cwd=ROOT, env=_child_env(pycache), capture_output=True, text=True, check=True,
-    )  # fmt: skip
+    """(peak RSS in MiB, RSS growth per client in KiB) of a fresh process running a fixed workload,
+    its bytecode already compiled (as for an installed package)."""
+    # The first run only fills the bytecode cache: compiling costs memory, and how much of a
+    # library an earlier child happened to compile would otherwise move its peak by megabytes.
+    for _ in range(2):
+        out = subprocess.run(
+            [sys.executable, __file__, "--rss-child", lib, base],
+            cwd=ROOT, env=_child_env(pycache), capture_output=True, text=True, check=True,
+        )  # fmt: skip
     peak, per_client = out.stdout.split()[-2:]
     return float(peak), float(per_client)
 
