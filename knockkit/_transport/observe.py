@@ -148,7 +148,7 @@ def _call(hook: Hook, kind: str, event: RequestEvent) -> None:
 
 class Attempts:
     """The bookkeeping of one logical request's attempts, shared by the sync and async loops:
-    each loop only sends and sleeps (``while True: outcome = send(..., a.begin(), a.safe);
+    each loop only sends and sleeps (``while True: outcome = <send one attempt>(..., a.begin());
     delay = a.next_delay(outcome); if delay is None: return outcome; sleep(delay)``)."""
 
     __slots__ = ("attempt", "client", "logging", "method", "path", "safe", "started", "watching")

@@ -211,9 +211,9 @@ def send(
 ) -> Outcome:
     """Send one attempt; never raises for what the network or the server did.
 
-    ``headers`` are the request's own; the client's, and the Authorization header, are added
-    here (the key so that no frame left on an error's traceback holds it). ``attempt`` (1 for the first) and
-    ``safe`` tell the policy how many body bytes to keep.
+    ``headers`` are the request's own; the client's and the Authorization header are added
+    here (the key here so that no frame left on an error's traceback holds it). ``attempt``
+    (1 for the first) and ``safe`` tell the policy how many body bytes to keep.
     """
     # (A client that found no proxy goes straight to the shared pool.)
     pool = client.transport or (shared_pool() if client._proxy is None else _pool(client))
